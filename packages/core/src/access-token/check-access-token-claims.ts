@@ -1,0 +1,72 @@
+import { GuardError } from '../errors/guard-error.js'
+
+/** Claim rules fixed at `createGuard`. */
+export interface ClaimRules {
+  readonly audiences: ReadonlySet<string>
+  readonly clockTolerance: number
+  readonly maxTokenLifetime: number
+  readonly requireAllClaims: boolean
+}
+
+function isNumericDate(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value)
+}
+
+/** RFC 9068 §4 (3): `iss` is a string equal to a configured issuer, compared exactly. Returns it. */
+export function checkIssuer(payload: Record<string, unknown>, issuers: ReadonlyMap<string, unknown>): string {
+  const { iss } = payload
+  if (typeof iss !== 'string' || !issuers.has(iss)) {
+    throw new GuardError('ERR_JWT_ISSUER_INVALID', 'the "iss" claim is not a trusted issuer')
+  }
+  return iss
+}
+
+/** RFC 9068 §4 (4), RFC 7519 §4.1.3: `aud` (string or array of strings) contains a configured audience. */
+export function checkAudience(payload: Record<string, unknown>, rules: ClaimRules): void {
+  const { aud } = payload
+  const list = typeof aud === 'string' ? [aud] : aud
+  if (Array.isArray(list) && list.every((item) => typeof item === 'string') && list.some((item) => rules.audiences.has(item))) {
+    return
+  }
+  throw new GuardError('ERR_JWT_AUDIENCE_INVALID', 'the "aud" claim does not name this resource server')
+}
+
+/**
+ * RFC 9068 §4 (6), RFC 7519 §4.1.4–4.1.6: `exp` required and in the future, `nbf` and `iat` not in the
+ * future, all within `clockTolerance`; `exp` no further ahead than `maxTokenLifetime`. `now` in seconds.
+ */
+export function checkTimes(payload: Record<string, unknown>, now: number, rules: ClaimRules): void {
+  const { exp, nbf, iat } = payload
+  const tolerance = rules.clockTolerance
+  if (!isNumericDate(exp)) throw new GuardError('ERR_JWT_CLAIM_INVALID', 'the "exp" claim is missing or not a number')
+  if (nbf !== undefined && !isNumericDate(nbf)) throw new GuardError('ERR_JWT_CLAIM_INVALID', 'the "nbf" claim is not a number')
+  if (iat !== undefined && !isNumericDate(iat)) throw new GuardError('ERR_JWT_CLAIM_INVALID', 'the "iat" claim is not a number')
+  if (exp <= now - tolerance) throw new GuardError('ERR_JWT_EXPIRED', 'the access token has expired')
+  if (exp > now + rules.maxTokenLifetime + tolerance) {
+    throw new GuardError('ERR_JWT_LIFETIME_TOO_LONG', 'the "exp" claim lies further ahead than the longest accepted lifetime')
+  }
+  if (nbf !== undefined && nbf > now + tolerance) throw new GuardError('ERR_JWT_NOT_YET_VALID', 'the access token is not valid yet ("nbf")')
+  if (iat !== undefined && iat > now + tolerance) throw new GuardError('ERR_JWT_ISSUED_IN_FUTURE', 'the "iat" claim is in the future')
+}
+
+const STRING_CLAIMS = ['sub', 'client_id', 'jti'] as const
+
+/**
+ * RFC 9068 §2.2: `sub`, `client_id`, `jti` are strings and `iat` a number whenever present; under the FAPI
+ * profiles all four are required. `scope` is a string and `scp` an array of strings when present.
+ */
+export function checkRequiredClaims(payload: Record<string, unknown>, rules: ClaimRules): void {
+  for (const name of STRING_CLAIMS) {
+    const value = payload[name]
+    if (value === undefined ? rules.requireAllClaims : typeof value !== 'string' || value.length === 0) {
+      throw new GuardError('ERR_JWT_CLAIM_INVALID', `the "${name}" claim is missing or not a string`)
+    }
+  }
+  if (rules.requireAllClaims && payload.iat === undefined) throw new GuardError('ERR_JWT_CLAIM_INVALID', 'the "iat" claim is missing')
+  if (payload.scope !== undefined && typeof payload.scope !== 'string') {
+    throw new GuardError('ERR_JWT_CLAIM_INVALID', 'the "scope" claim is not a string')
+  }
+  if (payload.scp !== undefined && !(Array.isArray(payload.scp) && payload.scp.every((item) => typeof item === 'string'))) {
+    throw new GuardError('ERR_JWT_CLAIM_INVALID', 'the "scp" claim is not an array of strings')
+  }
+}

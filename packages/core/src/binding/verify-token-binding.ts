@@ -1,0 +1,88 @@
+import { GuardError, type AuthScheme } from '../errors/guard-error.js'
+import type { CryptoBackend } from '../keys/crypto-backend.js'
+import { isPlainObject } from '../lib/encoding.js'
+import type { ClientCertificate, TokenBinding } from '../types.js'
+import { verifyCertificateBinding } from './verify-certificate-binding.js'
+
+/** Binding rules fixed at `createGuard`. */
+export interface BindingRules {
+  readonly dpop: { readonly enabled: boolean; readonly required: boolean }
+  readonly mtls: { readonly enabled: boolean; readonly required: boolean }
+  readonly senderConstrained: boolean
+  readonly backend: CryptoBackend
+}
+
+/** The `cnf` members this resource server can check, read strictly. */
+export interface Confirmation {
+  readonly jkt: string | undefined
+  readonly x5tS256: string | undefined
+}
+
+/** A SHA-256 thumbprint: 43 base64url characters (RFC 9449 §6.1, RFC 8705 §3.1). */
+const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/
+const KNOWN_CNF_MEMBERS = new Set(['jkt', 'x5t#S256'])
+
+/**
+ * Reads `cnf` (RFC 7800). A `cnf` that is not an object, a thumbprint that is not 43 base64url
+ * characters, or any confirmation method we cannot check refuses the token: what cannot be
+ * verified is never let through.
+ */
+export function readConfirmation(cnf: unknown, scheme: AuthScheme): Confirmation {
+  if (cnf === undefined) return { jkt: undefined, x5tS256: undefined }
+  if (!isPlainObject(cnf)) throw new GuardError('ERR_CNF_INVALID', 'the "cnf" claim is not an object', { scheme })
+  for (const member of Object.keys(cnf)) {
+    if (!KNOWN_CNF_MEMBERS.has(member)) {
+      throw new GuardError('ERR_CNF_INVALID', `the "cnf" claim has a confirmation method this resource server cannot check`, { scheme })
+    }
+  }
+  const { jkt, 'x5t#S256': x5tS256 } = cnf
+  if (jkt !== undefined && (typeof jkt !== 'string' || !THUMBPRINT.test(jkt))) {
+    throw new GuardError('ERR_CNF_INVALID', 'the "cnf.jkt" value is not a SHA-256 JWK thumbprint', { scheme })
+  }
+  if (x5tS256 !== undefined && (typeof x5tS256 !== 'string' || !THUMBPRINT.test(x5tS256))) {
+    throw new GuardError('ERR_CNF_INVALID', 'the "cnf.x5t#S256" value is not a SHA-256 certificate thumbprint', { scheme })
+  }
+  return { jkt, x5tS256 }
+}
+
+/**
+ * Step 4 of the pipeline: every binding the token carries is checked, whatever is switched on
+ * (DESIGN: switching a binding type off never lets a bound token through). A DPoP-bound token needs
+ * the `DPoP` scheme (RFC 9449 §7.2); an unbound one must not use it. Then the profile's demands.
+ */
+export async function verifyTokenBinding(
+  cnf: unknown,
+  scheme: AuthScheme,
+  clientCertificate: ClientCertificate | undefined,
+  rules: BindingRules,
+): Promise<TokenBinding> {
+  const { jkt, x5tS256 } = readConfirmation(cnf, scheme)
+  if (jkt !== undefined && scheme !== 'DPoP') {
+    throw new GuardError('ERR_DPOP_BINDING_SCHEME_MISMATCH', 'the access token is DPoP-bound and must be sent with the DPoP scheme', { scheme })
+  }
+  if (jkt === undefined && scheme === 'DPoP') {
+    throw new GuardError('ERR_DPOP_BINDING_SCHEME_MISMATCH', 'the DPoP scheme was used with an access token that is not DPoP-bound', { scheme })
+  }
+  if (jkt !== undefined) {
+    // Proof verification (RFC 9449 §4.3) plugs in here; until it does, a DPoP-bound token cannot be checked and is refused.
+    throw new GuardError('ERR_DPOP_UNSUPPORTED', 'DPoP proofs cannot be verified by this resource server', { scheme })
+  }
+  let binding: TokenBinding = {}
+  if (x5tS256 !== undefined) {
+    if (!rules.mtls.enabled) {
+      throw new GuardError('ERR_CNF_INVALID', 'the access token is certificate-bound and this resource server does not take such tokens', { scheme })
+    }
+    await verifyCertificateBinding(x5tS256, clientCertificate, scheme, rules.backend)
+    binding = { ...binding, mtls: { x5tS256 } }
+  }
+  if (rules.mtls.required && x5tS256 === undefined) {
+    throw new GuardError('ERR_TOKEN_NOT_SENDER_CONSTRAINED', 'this resource server accepts only certificate-bound access tokens', { scheme })
+  }
+  if (rules.dpop.required && jkt === undefined) {
+    throw new GuardError('ERR_TOKEN_NOT_SENDER_CONSTRAINED', 'this resource server accepts only DPoP-bound access tokens', { scheme })
+  }
+  if (rules.senderConstrained && binding.dpop === undefined && binding.mtls === undefined) {
+    throw new GuardError('ERR_TOKEN_NOT_SENDER_CONSTRAINED', 'the access token is not sender-constrained (DPoP or certificate-bound)', { scheme })
+  }
+  return binding
+}

@@ -1,0 +1,125 @@
+/**
+ * The closed set of fine-grained reasons a request is refused. Callers switch on `GuardError.code`.
+ * Each code maps to exactly one HTTP status and OAuth error code (see `ERROR_TABLE`).
+ */
+export const ErrorCodes = {
+  /** No `Authorization` header with a scheme this resource server accepts (RFC 6750 §3.1: no error code). */
+  ERR_NO_CREDENTIALS: 'ERR_NO_CREDENTIALS',
+  /** The `Authorization` header is not `scheme 1*SP token68` (RFC 6750 §2.1, RFC 9449 §7.1). */
+  ERR_AUTHORIZATION_MALFORMED: 'ERR_AUTHORIZATION_MALFORMED',
+  /** More than one `Authorization` header. */
+  ERR_AUTHORIZATION_DUPLICATED: 'ERR_AUTHORIZATION_DUPLICATED',
+  /** The token was sent by more than one method (header and `access_token` query parameter; RFC 6750 §2). */
+  ERR_MULTIPLE_TOKEN_METHODS: 'ERR_MULTIPLE_TOKEN_METHODS',
+  /** The request could not be read (no method, no absolute URL). */
+  ERR_REQUEST_INVALID: 'ERR_REQUEST_INVALID',
+  /** The token is longer than `maxTokenLength`. */
+  ERR_TOKEN_TOO_LARGE: 'ERR_TOKEN_TOO_LARGE',
+  /** The token is not a compact JWS and no introspection is configured, or its segments do not decode. */
+  ERR_TOKEN_MALFORMED: 'ERR_TOKEN_MALFORMED',
+  /** JOSE header `typ` is not an accepted access-token type (RFC 9068 §4). */
+  ERR_JWT_TYP_INVALID: 'ERR_JWT_TYP_INVALID',
+  /** JOSE header `alg` is missing, `none`, symmetric, or outside the allow-list (RFC 8725 §3.1). */
+  ERR_JWT_ALG_NOT_ALLOWED: 'ERR_JWT_ALG_NOT_ALLOWED',
+  /** JOSE header `crit` is present; no extension is understood (RFC 7515 §4.1.11). */
+  ERR_JWT_CRIT_UNSUPPORTED: 'ERR_JWT_CRIT_UNSUPPORTED',
+  /** JOSE header `kid` is present but not a string. */
+  ERR_JWT_KID_INVALID: 'ERR_JWT_KID_INVALID',
+  /** `iss` is missing or not exactly one of the configured issuers. */
+  ERR_JWT_ISSUER_INVALID: 'ERR_JWT_ISSUER_INVALID',
+  /** `aud` is missing or names none of the configured audiences. */
+  ERR_JWT_AUDIENCE_INVALID: 'ERR_JWT_AUDIENCE_INVALID',
+  /** `exp` is in the past (beyond `clockTolerance`). */
+  ERR_JWT_EXPIRED: 'ERR_JWT_EXPIRED',
+  /** `nbf` is in the future (beyond `clockTolerance`). */
+  ERR_JWT_NOT_YET_VALID: 'ERR_JWT_NOT_YET_VALID',
+  /** `iat` is in the future (beyond `clockTolerance`). */
+  ERR_JWT_ISSUED_IN_FUTURE: 'ERR_JWT_ISSUED_IN_FUTURE',
+  /** `exp` lies further ahead than `maxTokenLifetime` (e.g. milliseconds instead of seconds). */
+  ERR_JWT_LIFETIME_TOO_LONG: 'ERR_JWT_LIFETIME_TOO_LONG',
+  /** A required claim is missing, or a claim has the wrong type. */
+  ERR_JWT_CLAIM_INVALID: 'ERR_JWT_CLAIM_INVALID',
+  /** No key of the issuer's key set fits the token's `kid` and `alg`. */
+  ERR_JWKS_NO_MATCHING_KEY: 'ERR_JWKS_NO_MATCHING_KEY',
+  /** The token has no `kid` and several keys of the issuer fit its `alg`. */
+  ERR_JWKS_MULTIPLE_MATCHING_KEYS: 'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
+  /** The key that fits is too weak (RSA below 2048 bits). */
+  ERR_JWT_KEY_TOO_WEAK: 'ERR_JWT_KEY_TOO_WEAK',
+  /** The signature does not verify. */
+  ERR_JWT_SIGNATURE_INVALID: 'ERR_JWT_SIGNATURE_INVALID',
+  /** The issuer's keys (or metadata) could not be fetched and none are known: refused, never allowed. */
+  ERR_JWKS_UNAVAILABLE: 'ERR_JWKS_UNAVAILABLE',
+  /** The token carries no sender constraint (`cnf`), but the profile or options require one. */
+  ERR_TOKEN_NOT_SENDER_CONSTRAINED: 'ERR_TOKEN_NOT_SENDER_CONSTRAINED',
+  /** `cnf` is present but malformed, or names a binding this resource server cannot check. */
+  ERR_CNF_INVALID: 'ERR_CNF_INVALID',
+  /** A DPoP-bound token sent with the `Bearer` scheme, or an unbound token with the `DPoP` scheme (RFC 9449 §7.2). */
+  ERR_DPOP_BINDING_SCHEME_MISMATCH: 'ERR_DPOP_BINDING_SCHEME_MISMATCH',
+  /** A DPoP-bound token could not be checked: DPoP proof verification is not available in this build. */
+  ERR_DPOP_UNSUPPORTED: 'ERR_DPOP_UNSUPPORTED',
+  /** A certificate-bound token arrived without a client certificate (RFC 8705 §3). */
+  ERR_MTLS_CERTIFICATE_MISSING: 'ERR_MTLS_CERTIFICATE_MISSING',
+  /** A certificate-bound token arrived with another client certificate (RFC 8705 §3). */
+  ERR_MTLS_CERTIFICATE_MISMATCH: 'ERR_MTLS_CERTIFICATE_MISMATCH',
+  /** The token lacks a scope the route needs (RFC 6750 §3.1). */
+  ERR_INSUFFICIENT_SCOPE: 'ERR_INSUFFICIENT_SCOPE',
+} as const
+
+/** One of the closed set of `ERR_*` codes. */
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
+
+/** OAuth error codes a refusal carries (RFC 6750 §3.1, RFC 9449 §7.1, RFC 9470 §3; `temporarily_unavailable` for 503). */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
+  | 'insufficient_user_authentication'
+  | 'temporarily_unavailable'
+
+/** HTTP statuses a refusal carries. */
+export type GuardErrorStatus = 400 | 401 | 403 | 503
+
+interface ErrorKind {
+  readonly status: GuardErrorStatus
+  /** `undefined` for "no credentials": the challenge then carries no error (RFC 6750 §3.1). */
+  readonly error: OAuthErrorCode | undefined
+}
+
+const INVALID_REQUEST: ErrorKind = { status: 400, error: 'invalid_request' }
+const INVALID_TOKEN: ErrorKind = { status: 401, error: 'invalid_token' }
+
+/** Status and OAuth error code of every `ERR_*` code. */
+export const ERROR_TABLE: { readonly [C in ErrorCode]: ErrorKind } = {
+  ERR_NO_CREDENTIALS: { status: 401, error: undefined },
+  ERR_AUTHORIZATION_MALFORMED: INVALID_REQUEST,
+  ERR_AUTHORIZATION_DUPLICATED: INVALID_REQUEST,
+  ERR_MULTIPLE_TOKEN_METHODS: INVALID_REQUEST,
+  ERR_REQUEST_INVALID: INVALID_REQUEST,
+  ERR_TOKEN_TOO_LARGE: INVALID_TOKEN,
+  ERR_TOKEN_MALFORMED: INVALID_TOKEN,
+  ERR_JWT_TYP_INVALID: INVALID_TOKEN,
+  ERR_JWT_ALG_NOT_ALLOWED: INVALID_TOKEN,
+  ERR_JWT_CRIT_UNSUPPORTED: INVALID_TOKEN,
+  ERR_JWT_KID_INVALID: INVALID_TOKEN,
+  ERR_JWT_ISSUER_INVALID: INVALID_TOKEN,
+  ERR_JWT_AUDIENCE_INVALID: INVALID_TOKEN,
+  ERR_JWT_EXPIRED: INVALID_TOKEN,
+  ERR_JWT_NOT_YET_VALID: INVALID_TOKEN,
+  ERR_JWT_ISSUED_IN_FUTURE: INVALID_TOKEN,
+  ERR_JWT_LIFETIME_TOO_LONG: INVALID_TOKEN,
+  ERR_JWT_CLAIM_INVALID: INVALID_TOKEN,
+  ERR_JWKS_NO_MATCHING_KEY: INVALID_TOKEN,
+  ERR_JWKS_MULTIPLE_MATCHING_KEYS: INVALID_TOKEN,
+  ERR_JWT_KEY_TOO_WEAK: INVALID_TOKEN,
+  ERR_JWT_SIGNATURE_INVALID: INVALID_TOKEN,
+  ERR_JWKS_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable' },
+  ERR_TOKEN_NOT_SENDER_CONSTRAINED: INVALID_TOKEN,
+  ERR_CNF_INVALID: INVALID_TOKEN,
+  ERR_DPOP_BINDING_SCHEME_MISMATCH: INVALID_TOKEN,
+  ERR_DPOP_UNSUPPORTED: INVALID_TOKEN,
+  ERR_MTLS_CERTIFICATE_MISSING: INVALID_TOKEN,
+  ERR_MTLS_CERTIFICATE_MISMATCH: INVALID_TOKEN,
+  ERR_INSUFFICIENT_SCOPE: { status: 403, error: 'insufficient_scope' },
+}

@@ -1,0 +1,73 @@
+import { ERROR_TABLE, type ErrorCode, type GuardErrorStatus, type OAuthErrorCode } from './codes.js'
+
+/** The authorization scheme a request used, as far as it could be told. */
+export type AuthScheme = 'Bearer' | 'DPoP'
+
+/** What a failure site knows beyond its code: which scheme the client used, what scope the route needs. */
+export interface GuardErrorDetail {
+  /** The scheme the client used; `undefined` when it cannot be told (the error then goes in every challenge). */
+  readonly scheme?: AuthScheme | undefined
+  /** Space-delimited scopes the route needs (`insufficient_scope`). */
+  readonly scope?: string | undefined
+}
+
+/**
+ * Why `verify` refused a request. The only kind of error `verify` throws.
+ *
+ * Adapters copy `status`, `headers` and `{ error, error_description }` (see `toJSON`) to the response;
+ * nothing else. `description` never contains a token, a secret or a key.
+ */
+export class GuardError extends Error {
+  override readonly name = 'GuardError'
+  /** HTTP status: 400, 401, 403 or 503. */
+  readonly status: GuardErrorStatus
+  /** OAuth error code; `undefined` when the request carried no credentials (RFC 6750 §3.1). */
+  readonly error: OAuthErrorCode | undefined
+  /** Fine-grained reason, one of `ErrorCodes`. */
+  readonly code: ErrorCode
+  /** Short, specific, human-readable reason for developers (RFC 6750 §3 `error_description`). */
+  readonly description: string
+  /** Response headers the adapter must send: `www-authenticate`, and `dpop-nonce` where due. */
+  readonly headers: Readonly<Record<string, string>>
+  /** Scheme the client used, where known. */
+  readonly scheme: AuthScheme | undefined
+  /** Scopes the route needs, for `insufficient_scope`. */
+  readonly scope: string | undefined
+
+  /** Whether `toJSON` carries `error_description` (`errorDescriptions` option). */
+  readonly #describe: boolean
+
+  constructor(
+    code: ErrorCode,
+    description: string,
+    detail: GuardErrorDetail = {},
+    headers: Record<string, string> = {},
+    describe = true,
+  ) {
+    super(description)
+    const kind = ERROR_TABLE[code]
+    this.status = kind.status
+    this.error = kind.error
+    this.code = code
+    this.description = description
+    this.scheme = detail.scheme
+    this.scope = detail.scope
+    this.headers = headers
+    this.#describe = describe
+  }
+
+  /** The JSON body adapters send: `{ error, error_description }` (description left out when hidden). */
+  toJSON(): { error: string; error_description?: string } {
+    const body: { error: string; error_description?: string } = { error: this.error ?? 'unauthorized' }
+    if (this.#describe && this.error !== undefined) body.error_description = this.description
+    return body
+  }
+}
+
+/** True for a `GuardError`, also across duplicated copies of this package (ESM and CommonJS). */
+export function isGuardError(value: unknown): value is GuardError {
+  return (
+    value instanceof GuardError ||
+    (value instanceof Error && value.name === 'GuardError' && typeof (value as GuardError).code === 'string')
+  )
+}

@@ -1,0 +1,58 @@
+import { importJWK, type JWK } from 'jose'
+
+/**
+ * The cryptography the guard needs, behind one small interface so that Node can use `node:crypto`
+ * (several times cheaper per signature) and other runtimes Web Crypto, with the same results.
+ */
+export interface CryptoBackend {
+  /** Imports a public JWK for one algorithm, once; the result is handed back to `verify`. Throws if unusable. */
+  importKey(jwk: JWK, alg: string): Promise<unknown>
+  /** Verifies a JWS signature over `data` (RFC 7515 §5.2, RFC 7518 §3). Never throws for a bad signature. */
+  verify(alg: string, key: unknown, signature: Uint8Array, data: Uint8Array): Promise<boolean> | boolean
+  /** SHA-256 of `data`. */
+  sha256(data: Uint8Array): Promise<Uint8Array> | Uint8Array
+}
+
+function hashBits(alg: string): number {
+  return Number(alg.slice(-3))
+}
+
+const CURVE_BITS: Record<string, number> = { ES256: 256, ES384: 384, ES512: 521 }
+
+function subtleParams(alg: string): AlgorithmIdentifier | RsaPssParams | EcdsaParams {
+  switch (alg.slice(0, 2)) {
+    case 'RS':
+      return { name: 'RSASSA-PKCS1-v1_5' }
+    case 'PS':
+      return { name: 'RSA-PSS', saltLength: hashBits(alg) / 8 }
+    case 'ES':
+      return { name: 'ECDSA', hash: `SHA-${hashBits(alg)}` }
+    default:
+      return { name: 'Ed25519' }
+  }
+}
+
+/** Expected raw signature length for ECDSA (r‖s, RFC 7518 §3.4); other algorithms are not fixed-length. */
+export function expectedSignatureLength(alg: string): number | undefined {
+  const bits = CURVE_BITS[alg]
+  return bits === undefined ? undefined : Math.ceil(bits / 8) * 2
+}
+
+/** Web Crypto backend: runs wherever `crypto.subtle` does (Workers, Deno, Bun, browsers, Node). */
+export const webCryptoBackend: CryptoBackend = {
+  async importKey(jwk, alg) {
+    return importJWK({ ...jwk, ext: false }, alg)
+  },
+  async verify(alg, key, signature, data) {
+    const length = expectedSignatureLength(alg)
+    if (length !== undefined && signature.length !== length) return false
+    try {
+      return await crypto.subtle.verify(subtleParams(alg), key as CryptoKey, signature as BufferSource, data as BufferSource)
+    } catch {
+      return false
+    }
+  },
+  async sha256(data) {
+    return new Uint8Array(await crypto.subtle.digest('SHA-256', data as BufferSource))
+  },
+}

@@ -1,0 +1,135 @@
+import { GuardError } from '../errors/guard-error.js'
+import type { ResolvedIssuer } from '../options.js'
+import type { CryptoBackend } from './crypto-backend.js'
+import { discoverJWKSURI } from './discover-jwks-uri.js'
+import { fetchJSONObject, KeySourceError } from './fetch-json.js'
+import { candidateKeys, MIN_RSA_BITS, readKeySet, type KeyEntry } from './select-key.js'
+
+/** Before any key is known, how soon a failed fetch may be tried again (ms). */
+export const FIRST_LOAD_RETRY_MS = 5000
+
+/** What a key store needs from the guard. */
+export interface KeyStoreContext {
+  readonly backend: CryptoBackend
+  readonly fetch: typeof fetch
+  readonly httpTimeoutMs: number
+  /** Least time between two fetches caused by an unknown `kid`. */
+  readonly cooldownMs: number
+  /** Age after which the key set is refreshed in the background. */
+  readonly maxAgeMs: number
+  readonly clock: () => number
+}
+
+/** A key ready for `CryptoBackend.verify`, and the `kid` it was found by. */
+export interface ResolvedKey {
+  readonly key: unknown
+  readonly kid: string | undefined
+}
+
+/**
+ * One issuer's keys: inline, from `jwks_uri`, or found by discovery. Fetched lazily and cached; an unknown
+ * `kid` refetches at most once per cooldown, with concurrent misses sharing one fetch; a failed refresh
+ * keeps the last good keys; only the configured issuer's keys are ever used for its tokens.
+ */
+export class IssuerKeyStore {
+  #entries: KeyEntry[] | undefined
+  #loadedAt = 0
+  #lastAttempt = Number.NEGATIVE_INFINITY
+  #pending: Promise<void> | undefined
+  #jwksUri: URL | undefined
+
+  constructor(
+    readonly issuer: ResolvedIssuer,
+    private readonly context: KeyStoreContext,
+  ) {
+    if (issuer.keys.kind === 'static') {
+      this.#entries = readKeySet(issuer.keys.jwks)
+    } else if (issuer.keys.kind === 'remote') {
+      this.#jwksUri = issuer.keys.jwksUri
+    }
+  }
+
+  /** Finds and imports the key for a token's `kid` and `alg`; throws a `GuardError` when there is none. */
+  async resolve(kid: string | undefined, alg: string): Promise<ResolvedKey> {
+    if (this.#entries === undefined) {
+      if (!this.#mayRetryFirstLoad() || !(await this.#refresh())) throw this.#unavailable()
+    } else if (this.issuer.keys.kind !== 'static' && this.context.clock() - this.#loadedAt > this.context.maxAgeMs) {
+      void this.#refresh()
+    }
+    let candidates = candidateKeys(this.#entries ?? [], kid, alg)
+    if (candidates.length === 0 && this.#mayRefetch()) {
+      const refreshed = await this.#refresh()
+      candidates = candidateKeys(this.#entries ?? [], kid, alg)
+      if (candidates.length === 0 && !refreshed) throw this.#unavailable()
+    }
+    if (candidates.length === 0) {
+      throw new GuardError(
+        'ERR_JWKS_NO_MATCHING_KEY',
+        kid === undefined ? `no key of the issuer fits "alg" ${alg}` : `no key of the issuer has this "kid" and fits "alg" ${alg}`,
+      )
+    }
+    if (candidates.length > 1) {
+      throw new GuardError('ERR_JWKS_MULTIPLE_MATCHING_KEYS', 'the token has no "kid" and several keys of the issuer fit')
+    }
+    const entry = candidates[0] as KeyEntry
+    if (entry.jwk.kty === 'RSA' && entry.rsaBits < MIN_RSA_BITS) {
+      throw new GuardError('ERR_JWT_KEY_TOO_WEAK', `the issuer's RSA key is shorter than ${MIN_RSA_BITS} bits`)
+    }
+    return { key: await this.#import(entry, alg), kid: entry.kid }
+  }
+
+  #unavailable(): GuardError {
+    return new GuardError('ERR_JWKS_UNAVAILABLE', `the keys of issuer "${this.issuer.issuer}" are unavailable`)
+  }
+
+  /** Before any key is known, a failed fetch is retried after `FIRST_LOAD_RETRY_MS` (or the cooldown, if shorter). */
+  #mayRetryFirstLoad(): boolean {
+    return this.context.clock() - this.#lastAttempt >= Math.min(FIRST_LOAD_RETRY_MS, this.context.cooldownMs)
+  }
+
+  #mayRefetch(): boolean {
+    return this.issuer.keys.kind !== 'static' && this.context.clock() - this.#lastAttempt >= this.context.cooldownMs
+  }
+
+  async #import(entry: KeyEntry, alg: string): Promise<unknown> {
+    let imported = entry.imported.get(alg)
+    if (imported === undefined) {
+      imported = this.context.backend.importKey(entry.jwk, alg)
+      entry.imported.set(alg, imported)
+    }
+    try {
+      return await imported
+    } catch {
+      entry.imported.delete(alg)
+      throw new GuardError('ERR_JWKS_NO_MATCHING_KEY', "the issuer's key for this token could not be imported")
+    }
+  }
+
+  /** Refetches the key set, sharing a fetch already under way; true when it succeeded. Never throws. */
+  async #refresh(): Promise<boolean> {
+    this.#pending ??= this.#fetchKeys().finally(() => {
+      this.#pending = undefined
+    })
+    try {
+      await this.#pending
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  async #fetchKeys(): Promise<void> {
+    this.#lastAttempt = this.context.clock()
+    const { fetch, httpTimeoutMs } = this.context
+    this.#jwksUri ??= await discoverJWKSURI(this.issuer.issuer, fetch, httpTimeoutMs)
+    const document = await fetchJSONObject(this.#jwksUri, fetch, httpTimeoutMs)
+    let entries: KeyEntry[]
+    try {
+      entries = readKeySet(document)
+    } catch {
+      throw new KeySourceError(`GET ${this.#jwksUri.href} answered something that is not a JSON Web Key Set`)
+    }
+    this.#entries = entries
+    this.#loadedAt = this.context.clock()
+  }
+}

@@ -1,0 +1,22 @@
+/** Every public name but `createGuard`, shared by both entry points (Web Crypto and Node). */
+export type { Guard } from './guard.js'
+export { GuardError, isGuardError } from './errors/guard-error.js'
+export type { AuthScheme, GuardErrorDetail } from './errors/guard-error.js'
+export { ErrorCodes, ERROR_TABLE } from './errors/codes.js'
+export type { ErrorCode, GuardErrorStatus, OAuthErrorCode } from './errors/codes.js'
+export { renderWWWAuthenticate } from './errors/render-challenge.js'
+export type { Challenge } from './errors/render-challenge.js'
+export { PROFILE_ALGORITHMS } from './options.js'
+export type { DPoPOptions, GuardOptions, IssuerOptions, MTLSOptions } from './options.js'
+export type {
+  AuthContext,
+  ClientCertificate,
+  HeaderRecord,
+  JSONWebKeySet,
+  JWSAlgorithm,
+  JWTAccessTokenClaims,
+  Profile,
+  RequestLike,
+  TokenBinding,
+  VerifyOptions,
+} from './types.js'

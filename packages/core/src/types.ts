@@ -1,0 +1,93 @@
+import type { JWK } from 'jose'
+
+/** Security profile: algorithm allow-lists, required claims, and whether sender-constrained tokens are required. */
+export type Profile = 'fapi2' | 'fapi1-advanced' | 'oauth2'
+
+/** JWS algorithms fapi-guard can verify (asymmetric only; `none` and HMAC never). */
+export type JWSAlgorithm =
+  | 'PS256'
+  | 'PS384'
+  | 'PS512'
+  | 'ES256'
+  | 'ES384'
+  | 'ES512'
+  | 'RS256'
+  | 'RS384'
+  | 'RS512'
+  | 'EdDSA'
+
+/** A JSON Web Key Set (RFC 7517 §5) of public keys. */
+export interface JSONWebKeySet {
+  keys: JWK[]
+}
+
+/** A client certificate: PEM text, DER bytes, or anything with the DER in `raw` (Node's `X509Certificate`). */
+export type ClientCertificate = string | Uint8Array | { readonly raw: Uint8Array }
+
+/** Header values as a record: one string, or an array when the field occurred more than once. */
+export type HeaderRecord = Readonly<Record<string, string | readonly string[] | undefined>>
+
+/**
+ * A request as fapi-guard reads it. A Fetch `Request` fits too. Adapters build it once per request.
+ */
+export interface RequestLike {
+  /** HTTP method, as sent (`GET`, `POST`, …). */
+  readonly method: string
+  /** Absolute URL as the client addressed it (scheme, host, path, query). */
+  readonly url: string
+  /** Request headers: a Fetch `Headers`, or a record whose arrays keep repeated fields apart. */
+  readonly headers: Headers | HeaderRecord
+  /** The client certificate of the TLS connection, when there is one. */
+  readonly clientCertificate?: ClientCertificate | undefined
+}
+
+/** Claims of a JWT access token (RFC 9068 §2.2), plus whatever else the issuer put in. */
+export interface JWTAccessTokenClaims {
+  readonly iss: string
+  readonly exp: number
+  readonly aud: string | string[]
+  readonly sub?: string
+  readonly client_id?: string
+  readonly iat?: number
+  readonly nbf?: number
+  readonly jti?: string
+  readonly scope?: string
+  readonly cnf?: { readonly jkt?: string; readonly 'x5t#S256'?: string; readonly [member: string]: unknown }
+  readonly [claim: string]: unknown
+}
+
+/** How the token is bound to its sender. */
+export interface TokenBinding {
+  /** DPoP (RFC 9449): thumbprint of the proof key the token is bound to. */
+  readonly dpop?: { readonly jkt: string }
+  /** Certificate-bound (RFC 8705): SHA-256 thumbprint of the client certificate. */
+  readonly mtls?: { readonly x5tS256: string }
+}
+
+/** What `verify` returns: the verified token and what it says. */
+export interface AuthContext {
+  /** The access token as presented. */
+  readonly token: string
+  /** Its claims (JWT) or introspection response members. */
+  readonly claims: JWTAccessTokenClaims
+  /** Where the claims came from. */
+  readonly source: 'jwt' | 'introspection'
+  /** The issuer that vouched for the token (one of the configured ones). */
+  readonly issuer: string
+  /** `sub`, when present. */
+  readonly subject?: string
+  /** `client_id`, when present. */
+  readonly clientId?: string
+  /** Granted scopes (`scope` split on spaces, or `scp`). */
+  readonly scopes: readonly string[]
+  /** Sender constraints that were verified for this request. */
+  readonly binding: TokenBinding
+  /** Headers the adapter must send on success (e.g. a fresh `DPoP-Nonce`). */
+  readonly responseHeaders: Readonly<Record<string, string>>
+}
+
+/** Per-call requirements for `verify`. */
+export interface VerifyOptions {
+  /** Scopes this route needs, on top of the guard-wide `scopes`. All are required. */
+  readonly scopes?: readonly string[]
+}

@@ -1,0 +1,22 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createLocalIssuer, type LocalIssuer } from '@fapi-guard/testing'
+import { backends } from './support/backends.js'
+
+let issuer: LocalIssuer
+beforeAll(async () => {
+  issuer = await createLocalIssuer({ algorithms: ['ES256', 'PS256', 'EdDSA'] })
+})
+afterAll(() => issuer.close())
+
+describe.each(backends)('smoke ($name)', ({ createGuard }) => {
+  it('accepts a valid token and refuses a tampered one', async () => {
+    const guard = createGuard({ issuer: issuer.issuer, audience: issuer.audience, profile: 'oauth2' })
+    for (const key of issuer.keys) {
+      const token = await issuer.mint({ scope: 'a b' }, { kid: key.kid })
+      const auth = await guard.verify({ method: 'GET', url: 'https://api.example.test/x', headers: { authorization: `Bearer ${token}` } })
+      expect(auth.scopes).toEqual(['a', 'b'])
+      const bad = token.slice(0, -3) + (token.endsWith('AAA') ? 'BBB' : 'AAA')
+      await expect(guard.verify({ method: 'GET', url: 'https://api.example.test/x', headers: { authorization: `Bearer ${bad}` } })).rejects.toMatchObject({ code: 'ERR_JWT_SIGNATURE_INVALID', status: 401 })
+    }
+  })
+})

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose'
+
+/** Signing algorithms the local issuer can mint with. */
+export type LocalIssuerAlgorithm = 'PS256' | 'ES256' | 'EdDSA' | 'RS256' | 'ES384' | 'PS384' | 'RS384' | 'ES512' | 'PS512' | 'RS512'
+
+/** One signing key of the local issuer. */
+export interface LocalIssuerKey {
+  readonly kid: string
+  readonly alg: LocalIssuerAlgorithm
+  readonly privateKey: CryptoKey
+  readonly publicJwk: JWK
+}
+
+/** Options of `createLocalIssuer`. */
+export interface LocalIssuerOptions {
+  /** Algorithms of the initial keys, one key each. Default `['ES256']`. */
+  algorithms?: LocalIssuerAlgorithm[]
+  /** Default `aud` of minted tokens. Default `https://api.example.test`. */
+  audience?: string
+  /** Path of the issuer identifier (`/tenant` → `http://127.0.0.1:port/tenant`). Default none. */
+  path?: string
+  /** Serve OpenID Connect discovery instead of RFC 8414 metadata. Default false. */
+  openIdConfiguration?: boolean
+}
+
+/** How a minted token deviates from a valid one. */
+export interface MintOptions {
+  /** Key to sign with (by `kid`). Default: the first key. */
+  kid?: string
+  /** JOSE header members to add or override (`typ`, `crit`, `jku`, …); `kid: undefined` removes it. */
+  header?: Record<string, unknown>
+  /** Seconds until `exp`. Default 300. */
+  expiresIn?: number
+  /** Issue time in seconds since the epoch. Default now. */
+  now?: number
+}
+
+/** A small authorization server on loopback: keys, JWKS, metadata, and token minting, for tests and demos. */
+export interface LocalIssuer {
+  /** Issuer identifier, `http://127.0.0.1:<port><path>`. */
+  readonly issuer: string
+  readonly jwksUri: string
+  readonly audience: string
+  readonly keys: readonly LocalIssuerKey[]
+  /** How many times each path was requested. */
+  readonly hits: Map<string, number>
+  /** While true, every endpoint answers 503. */
+  down: boolean
+  /** Mints a signed access token: RFC 9068 claims by default, overridden by `claims`. */
+  mint(claims?: JWTPayload & Record<string, unknown>, options?: MintOptions): Promise<string>
+  /** Adds (rotates in) a new key and returns it. */
+  addKey(alg: LocalIssuerAlgorithm): Promise<LocalIssuerKey>
+  /** Stops the server. */
+  close(): Promise<void>
+}
+
+async function makeKey(alg: LocalIssuerAlgorithm): Promise<LocalIssuerKey> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: false })
+  const kid = randomUUID()
+  return { kid, alg, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+  res.end(JSON.stringify(body))
+}
+
+/** Starts a local issuer on `127.0.0.1` with a random port. */
+export async function createLocalIssuer(options: LocalIssuerOptions = {}): Promise<LocalIssuer> {
+  const keys: LocalIssuerKey[] = []
+  for (const alg of options.algorithms ?? ['ES256']) keys.push(await makeKey(alg))
+  const path = options.path ?? ''
+  const audience = options.audience ?? 'https://api.example.test'
+  const hits = new Map<string, number>()
+  let origin = ''
+  const state = { down: false }
+
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', origin)
+    hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1)
+    if (state.down) return send(res, 503, { error: 'temporarily_unavailable' })
+    const metadata = {
+      issuer: `${origin}${path}`,
+      jwks_uri: `${origin}${path}/jwks`,
+      token_endpoint: `${origin}${path}/token`,
+      id_token_signing_alg_values_supported: keys.map((key) => key.alg),
+    }
+    const metadataPath = options.openIdConfiguration
+      ? `${path}/.well-known/openid-configuration`
+      : `/.well-known/oauth-authorization-server${path}`
+    if (req.method === 'GET' && url.pathname === metadataPath) return send(res, 200, metadata)
+    if (req.method === 'GET' && url.pathname === `${path}/jwks`) return send(res, 200, { keys: keys.map((key) => key.publicJwk) })
+    send(res, 404, { error: 'not_found' })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const issuer = `${origin}${path}`
+
+  return {
+    issuer,
+    jwksUri: `${issuer}/jwks`,
+    audience,
+    keys,
+    hits,
+    get down() {
+      return state.down
+    },
+    set down(value: boolean) {
+      state.down = value
+    },
+    async mint(claims = {}, mintOptions = {}) {
+      const key = mintOptions.kid === undefined ? keys[0] : keys.find((candidate) => candidate.kid === mintOptions.kid)
+      if (key === undefined) throw new Error('no such key')
+      const now = mintOptions.now ?? Math.floor(Date.now() / 1000)
+      const payload: Record<string, unknown> = {
+        iss: issuer,
+        aud: audience,
+        sub: 'user-1',
+        client_id: 'client-1',
+        iat: now,
+        exp: now + (mintOptions.expiresIn ?? 300),
+        jti: randomUUID(),
+        ...claims,
+      }
+      for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name]
+      const header: Record<string, unknown> = { alg: key.alg, typ: 'at+jwt', kid: key.kid, ...mintOptions.header }
+      for (const [name, value] of Object.entries(header)) if (value === undefined) delete header[name]
+      return new SignJWT(payload).setProtectedHeader(header as { alg: string }).sign(key.privateKey)
+    },
+    async addKey(alg) {
+      const key = await makeKey(alg)
+      keys.push(key)
+      return key
+    },
+    close() {
+      return new Promise<void>((resolve, reject) => {
+        server.closeAllConnections()
+        server.close((error) => (error ? reject(error) : resolve()))
+      })
+    },
+  }
+}

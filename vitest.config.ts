@@ -1,0 +1,20 @@
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the sources; test/packaging checks the built packages through their exports maps.
+    alias: [
+      { find: /^@fapi-guard\/core$/, replacement: source('./packages/core/src/node/index.ts') },
+      { find: /^@fapi-guard\/express$/, replacement: source('./packages/express/src/index.ts') },
+      { find: /^@fapi-guard\/testing$/, replacement: source('./packages/testing/src/index.ts') },
+    ],
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    testTimeout: 20_000,
+    reporters: ['default'],
+  },
+})
