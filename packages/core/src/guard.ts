@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache'
 import { checkScopes, readScopes } from './access-token/check-scopes.js'
 import { verifyJWTAccessToken, withScheme, type JWTAccessTokenRules } from './access-token/verify-jwt-access-token.js'
 import { countSegments } from './access-token/parse-compact-jws.js'
@@ -6,7 +7,7 @@ import { GuardError, isGuardError } from './errors/guard-error.js'
 import { buildChallenges, renderWWWAuthenticate, type ChallengeConfig } from './errors/render-challenge.js'
 import type { CryptoBackend } from './keys/crypto-backend.js'
 import { IssuerKeyStore } from './keys/issuer-key-store.js'
-import { resolveOptions, type GuardOptions, type ResolvedOptions } from './options.js'
+import { DPOP_PROOF_MAX_FUTURE, resolveOptions, type GuardOptions, type ResolvedOptions } from './options.js'
 import type { CredentialRules } from './request/parse-authorization.js'
 import { readCredentials } from './request/read-credentials.js'
 import type { AuthContext, RequestLike, VerifyOptions } from './types.js'
@@ -31,7 +32,13 @@ export function createGuardWith(options: GuardOptions, backend: CryptoBackend): 
   return new ResourceGuard(resolved, backend)
 }
 
+/** Errors that already carry this guard's challenge headers. */
+const finalized = new WeakSet<GuardError>()
 const UNEXPECTED = 'the access token could not be processed'
+/** Longest DPoP proof read, in characters (a proof with an RSA-4096 `jwk` is ~2.5 KB). */
+const MAX_PROOF_LENGTH = 8192
+/** Imported DPoP proof keys kept, by thumbprint. */
+const PROOF_KEY_CACHE_SIZE = 1000
 
 class ResourceGuard implements Guard {
   readonly #options: ResolvedOptions
@@ -58,7 +65,24 @@ class ResourceGuard implements Guard {
     }
     this.#credentialRules = { dpopEnabled: options.dpop.enabled, maxTokenLength: options.maxTokenLength }
     this.#jwtRules = { ...options, keyStores, backend }
-    this.#bindingRules = { dpop: options.dpop, mtls: options.mtls, senderConstrained: options.senderConstrained, backend }
+    this.#bindingRules = {
+      dpop: options.dpop,
+      mtls: options.mtls,
+      senderConstrained: options.senderConstrained,
+      backend,
+      dpopProof: {
+        algorithms: new Set(options.dpop.algorithms),
+        proofMaxAge: options.dpop.proofMaxAge,
+        proofMaxFuture: DPOP_PROOF_MAX_FUTURE,
+        clockTolerance: options.clockTolerance,
+        nonce: options.dpop.nonce,
+        replayStore: options.dpop.replayStore,
+        requestURL: options.proxy,
+        maxProofLength: MAX_PROOF_LENGTH,
+        backend,
+        keyCache: new LRUCache({ max: PROOF_KEY_CACHE_SIZE }),
+      },
+    }
     this.#challenge = {
       realm: options.realm,
       bearer: !options.dpop.required,
@@ -88,7 +112,7 @@ class ResourceGuard implements Guard {
       }
       const now = this.#options.clock() / 1000
       const { issuer, claims } = await verifyJWTAccessToken(token, now, this.#jwtRules)
-      const binding = await verifyTokenBinding(claims.cnf, scheme, (request as RequestLike).clientCertificate, this.#bindingRules)
+      const { binding, responseHeaders } = await verifyTokenBinding(claims.cnf, scheme, request as RequestLike, token, now, this.#bindingRules)
       const scopes = readScopes(claims)
       checkScopes(scopes, this.#requiredScopes(options), scheme)
       const auth: AuthContext = {
@@ -100,7 +124,7 @@ class ResourceGuard implements Guard {
         ...(typeof claims.client_id === 'string' && { clientId: claims.client_id }),
         scopes,
         binding,
-        responseHeaders: {},
+        responseHeaders,
       }
       return auth
     } catch (error) {
@@ -126,9 +150,11 @@ class ResourceGuard implements Guard {
 
   toGuardError(error: unknown): GuardError {
     const source = isGuardError(error) ? error : new GuardError('ERR_TOKEN_MALFORMED', UNEXPECTED)
-    if (Object.keys(source.headers).length > 0) return source
-    const headers: Record<string, string> =
+    if (finalized.has(source)) return source
+    const challenge: Record<string, string> =
       source.status === 503 ? { 'retry-after': '5' } : { 'www-authenticate': renderWWWAuthenticate(buildChallenges(this.#challenge, source)) }
-    return new GuardError(source.code, source.description, source, headers, this.#options.errorDescriptions)
+    const final = new GuardError(source.code, source.description, source, { ...source.headers, ...challenge }, this.#options.errorDescriptions)
+    finalized.add(final)
+    return final
   }
 }

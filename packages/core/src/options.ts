@@ -1,6 +1,9 @@
 import type { JWK } from 'jose'
 import { isPlainObject } from './lib/encoding.js'
 import { isSecureOrLoopback, parseURL } from './lib/url.js'
+import { compileTrustedProxies, type AddressMatcher } from './request/proxy-trust.js'
+import { createMemoryReplayStore } from './replay/memory-replay-store.js'
+import type { ReplayStore } from './replay/replay-store.js'
 import type { JSONWebKeySet, JWSAlgorithm, Profile } from './types.js'
 
 /** One trusted authorization server. */
@@ -17,8 +20,22 @@ export interface IssuerOptions {
 export interface DPoPOptions {
   /** Refuse every token that is not DPoP-bound. */
   required?: boolean
-  /** Proof signing algorithms accepted (and advertised in the challenge's `algs`). */
+  /** Proof signing algorithms accepted (and advertised in the challenge's `algs`). Default: the profile's. */
   algorithms?: JWSAlgorithm[]
+  /** Seconds a proof is accepted after its `iat`. Default 300. */
+  proofMaxAge?: number
+  /** Server nonces (RFC 9449 §9): HMAC secret(s), newest first, each at least 32 bytes; `lifetime` in seconds (default 120). */
+  nonce?: { secret: string | Uint8Array | ReadonlyArray<string | Uint8Array>; lifetime?: number }
+  /** Where used proof `jti`s are remembered. Default: in memory, 100 000 live entries (`createMemoryReplayStore`). */
+  replayStore?: ReplayStore
+}
+
+/** Which connections are trusted proxies, and the public URL when it is fixed. */
+export interface ProxyOptions {
+  /** Peers whose forwarded headers are believed: IPv4/IPv6 addresses, CIDR ranges, `'loopback'`. */
+  trusted?: readonly string[]
+  /** The public base URL clients address (origin and optional path prefix); overrides forwarded headers. */
+  publicUrl?: string
 }
 
 /** Certificate-bound token (RFC 8705) settings. */
@@ -49,6 +66,8 @@ export interface GuardOptions {
   dpop?: false | DPoPOptions
   /** `false` stops offering certificate binding (certificate-bound tokens are then refused, never let through). */
   mtls?: false | MTLSOptions
+  /** Trusted proxies and the public URL, for the request URL DPoP proofs are checked against. */
+  proxy?: ProxyOptions
   /** `realm` of the Bearer challenge. Default `"api"`. */
   realm?: string
   /** `false` leaves `error_description` out of challenges and bodies. Default `true`. */
@@ -79,6 +98,11 @@ export const DEFAULT_MAX_TOKEN_LIFETIME = 86_400
 export const DEFAULT_JWKS_COOLDOWN = 30
 export const DEFAULT_JWKS_CACHE_MAX_AGE = 600
 export const DEFAULT_HTTP_TIMEOUT = 5000
+export const DEFAULT_PROOF_MAX_AGE = 300
+/** Seconds a DPoP proof's `iat` may lie ahead (FAPI 2.0 §5.3.2.1: up to 10 s ahead must be accepted). */
+export const DPOP_PROOF_MAX_FUTURE = 10
+export const DEFAULT_NONCE_LIFETIME = 120
+export const MIN_NONCE_SECRET_BYTES = 32
 
 /** Algorithms each profile allows (FAPI 2.0 §5.4.1, FAPI 1.0 Part 2 §8.6, RFC 9068 §2.1). */
 export const PROFILE_ALGORITHMS: Readonly<Record<Profile, readonly JWSAlgorithm[]>> = {
@@ -100,6 +124,7 @@ const KNOWN_OPTIONS = new Set([
   'scopes',
   'dpop',
   'mtls',
+  'proxy',
   'realm',
   'errorDescriptions',
   'maxTokenLength',
@@ -132,7 +157,15 @@ export interface ResolvedOptions {
   readonly algorithms: ReadonlySet<string>
   readonly clockTolerance: number
   readonly scopes: readonly string[]
-  readonly dpop: { readonly enabled: boolean; readonly required: boolean; readonly algorithms: readonly JWSAlgorithm[] }
+  readonly dpop: {
+    readonly enabled: boolean
+    readonly required: boolean
+    readonly algorithms: readonly JWSAlgorithm[]
+    readonly proofMaxAge: number
+    readonly nonce: { readonly secrets: readonly Uint8Array[]; readonly stepSeconds: number } | undefined
+    readonly replayStore: ReplayStore
+  }
+  readonly proxy: { readonly trusted: AddressMatcher; readonly publicUrl: URL | undefined }
   readonly mtls: { readonly enabled: boolean; readonly required: boolean }
   /** Tokens without any `cnf` binding are refused (FAPI profiles). */
   readonly senderConstrained: boolean
@@ -272,6 +305,49 @@ function checkSwitch(option: string, value: unknown, known: readonly string[]): 
   return value
 }
 
+function checkNonceOptions(value: unknown): ResolvedOptions['dpop']['nonce'] {
+  if (value === undefined) return undefined
+  if (!isPlainObject(value)) fail('dpop.nonce', 'must be { secret, lifetime? }')
+  for (const key of Object.keys(value)) if (key !== 'secret' && key !== 'lifetime') fail(`dpop.nonce.${key}`, 'is not a known option')
+  const list = Array.isArray(value.secret) ? (value.secret as unknown[]) : [value.secret]
+  if (list.length === 0) fail('dpop.nonce.secret', 'must not be empty')
+  const secrets = list.map((secret) => {
+    const bytes = typeof secret === 'string' ? new TextEncoder().encode(secret) : secret
+    if (!(bytes instanceof Uint8Array) || bytes.length < MIN_NONCE_SECRET_BYTES) {
+      fail('dpop.nonce.secret', `must be strings or bytes of at least ${MIN_NONCE_SECRET_BYTES} bytes each`)
+    }
+    return new Uint8Array(bytes)
+  })
+  return { secrets, stepSeconds: checkNumber('dpop.nonce.lifetime', value.lifetime, DEFAULT_NONCE_LIFETIME, { min: 1, integer: true }) }
+}
+
+function checkReplayStore(value: unknown, clock: (() => number) | undefined): ReplayStore {
+  if (value === undefined) return createMemoryReplayStore(clock === undefined ? {} : { clock })
+  if (!isPlainObject(value) && typeof value !== 'object') fail('dpop.replayStore', 'must be a ReplayStore')
+  if (typeof (value as ReplayStore).useOnce !== 'function') fail('dpop.replayStore', 'must have a useOnce(key, expiresAt) method')
+  return value as ReplayStore
+}
+
+function checkProxy(value: unknown): ResolvedOptions['proxy'] {
+  if (value === undefined) return { trusted: () => false, publicUrl: undefined }
+  if (!isPlainObject(value)) fail('proxy', 'must be { trusted?, publicUrl? }')
+  for (const key of Object.keys(value)) if (key !== 'trusted' && key !== 'publicUrl') fail(`proxy.${key}`, 'is not a known option')
+  const trusted = value.trusted === undefined ? [] : checkStringList('proxy.trusted', value.trusted, { allowEmpty: true })
+  const { matcher, invalid } = compileTrustedProxies(trusted)
+  if (invalid.length > 0) fail('proxy.trusted', `has "${invalid[0]}", which is not an IP address, a CIDR range or "loopback"`)
+  let publicUrl: URL | undefined
+  if (value.publicUrl !== undefined) {
+    publicUrl = typeof value.publicUrl === 'string' ? parseURL(value.publicUrl) : undefined
+    if (publicUrl === undefined || (publicUrl.protocol !== 'https:' && publicUrl.protocol !== 'http:')) {
+      fail('proxy.publicUrl', 'must be an absolute http(s) URL')
+    }
+    if (publicUrl.search !== '' || publicUrl.hash !== '' || publicUrl.username !== '') {
+      fail('proxy.publicUrl', 'must not have a query, fragment or userinfo')
+    }
+  }
+  return { trusted: matcher, publicUrl }
+}
+
 /** Checks every option and fills in defaults; throws a `TypeError` naming the option and the problem. */
 export function resolveOptions(options: GuardOptions): ResolvedOptions {
   if (!isPlainObject(options)) throw new TypeError('fapi-guard: options must be an object')
@@ -286,7 +362,7 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
   const audiences = checkStringList('audience', options.audience, { allowEmpty: false })
   const algorithms = checkAlgorithms('algorithms', options.algorithms, profileAlgorithms, profile)
 
-  const dpopOptions = checkSwitch('dpop', options.dpop, ['required', 'algorithms'])
+  const dpopOptions = checkSwitch('dpop', options.dpop, ['required', 'algorithms', 'proofMaxAge', 'nonce', 'replayStore'])
   const mtlsOptions = checkSwitch('mtls', options.mtls, ['required'])
   const dpopRequired = dpopOptions !== false && checkBoolean('dpop.required', dpopOptions.required, false)
   const dpopAlgorithms =
@@ -317,7 +393,15 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     algorithms: new Set(algorithms),
     clockTolerance: checkNumber('clockTolerance', options.clockTolerance, DEFAULT_CLOCK_TOLERANCE),
     scopes: checkScopeTokens('scopes', options.scopes ?? []),
-    dpop: { enabled: dpopOptions !== false, required: dpopRequired, algorithms: dpopAlgorithms },
+    dpop: {
+      enabled: dpopOptions !== false,
+      required: dpopRequired,
+      algorithms: dpopAlgorithms,
+      proofMaxAge: checkNumber('dpop.proofMaxAge', dpopOptions === false ? undefined : dpopOptions.proofMaxAge, DEFAULT_PROOF_MAX_AGE, { min: 1 }),
+      nonce: dpopOptions === false ? undefined : checkNonceOptions(dpopOptions.nonce),
+      replayStore: checkReplayStore(dpopOptions === false ? undefined : dpopOptions.replayStore, options.clock),
+    },
+    proxy: checkProxy(options.proxy),
     mtls: { enabled: mtlsOptions !== false, required: mtlsRequired },
     senderConstrained: fapi,
     requireAllClaims: fapi,

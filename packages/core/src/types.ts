@@ -39,6 +39,8 @@ export interface RequestLike {
   readonly headers: Headers | HeaderRecord
   /** The client certificate of the TLS connection, when there is one. */
   readonly clientCertificate?: ClientCertificate | undefined
+  /** IP address of the connection's peer; forwarded headers are believed only when it is in `proxy.trusted`. */
+  readonly peerAddress?: string | undefined
 }
 
 /** Claims of a JWT access token (RFC 9068 §2.2), plus whatever else the issuer put in. */

@@ -1,8 +1,9 @@
 import { GuardError, type AuthScheme } from '../errors/guard-error.js'
 import type { CryptoBackend } from '../keys/crypto-backend.js'
 import { isPlainObject } from '../lib/encoding.js'
-import type { ClientCertificate, TokenBinding } from '../types.js'
+import type { RequestLike, TokenBinding } from '../types.js'
 import { verifyCertificateBinding } from './verify-certificate-binding.js'
+import { verifyDPoPProof, type DPoPRules } from './verify-dpop-proof.js'
 
 /** Binding rules fixed at `createGuard`. */
 export interface BindingRules {
@@ -10,6 +11,13 @@ export interface BindingRules {
   readonly mtls: { readonly enabled: boolean; readonly required: boolean }
   readonly senderConstrained: boolean
   readonly backend: CryptoBackend
+  readonly dpopProof: DPoPRules
+}
+
+/** The bindings verified, and headers the response must carry on success. */
+export interface VerifiedBinding {
+  readonly binding: TokenBinding
+  readonly responseHeaders: Record<string, string>
 }
 
 /** The `cnf` members this resource server can check, read strictly. */
@@ -48,14 +56,18 @@ export function readConfirmation(cnf: unknown, scheme: AuthScheme): Confirmation
 /**
  * Step 4 of the pipeline: every binding the token carries is checked, whatever is switched on
  * (DESIGN: switching a binding type off never lets a bound token through). A DPoP-bound token needs
- * the `DPoP` scheme (RFC 9449 §7.2); an unbound one must not use it. Then the profile's demands.
+ * the `DPoP` scheme and a valid proof (RFC 9449 §7.1–7.2); an unbound one must not use the scheme.
+ * A certificate-bound one needs the matching client certificate (RFC 8705 §3). Then the profile's demands.
+ * `now` in seconds.
  */
 export async function verifyTokenBinding(
   cnf: unknown,
   scheme: AuthScheme,
-  clientCertificate: ClientCertificate | undefined,
+  request: RequestLike,
+  token: string,
+  now: number,
   rules: BindingRules,
-): Promise<TokenBinding> {
+): Promise<VerifiedBinding> {
   const { jkt, x5tS256 } = readConfirmation(cnf, scheme)
   if (jkt !== undefined && scheme !== 'DPoP') {
     throw new GuardError('ERR_DPOP_BINDING_SCHEME_MISMATCH', 'the access token is DPoP-bound and must be sent with the DPoP scheme', { scheme })
@@ -63,26 +75,28 @@ export async function verifyTokenBinding(
   if (jkt === undefined && scheme === 'DPoP') {
     throw new GuardError('ERR_DPOP_BINDING_SCHEME_MISMATCH', 'the DPoP scheme was used with an access token that is not DPoP-bound', { scheme })
   }
-  if (jkt !== undefined) {
-    // Proof verification (RFC 9449 §4.3) plugs in here; until it does, a DPoP-bound token cannot be checked and is refused.
-    throw new GuardError('ERR_DPOP_UNSUPPORTED', 'DPoP proofs cannot be verified by this resource server', { scheme })
-  }
-  let binding: TokenBinding = {}
-  if (x5tS256 !== undefined) {
-    if (!rules.mtls.enabled) {
-      throw new GuardError('ERR_CNF_INVALID', 'the access token is certificate-bound and this resource server does not take such tokens', { scheme })
-    }
-    await verifyCertificateBinding(x5tS256, clientCertificate, scheme, rules.backend)
-    binding = { ...binding, mtls: { x5tS256 } }
-  }
   if (rules.mtls.required && x5tS256 === undefined) {
     throw new GuardError('ERR_TOKEN_NOT_SENDER_CONSTRAINED', 'this resource server accepts only certificate-bound access tokens', { scheme })
   }
   if (rules.dpop.required && jkt === undefined) {
     throw new GuardError('ERR_TOKEN_NOT_SENDER_CONSTRAINED', 'this resource server accepts only DPoP-bound access tokens', { scheme })
   }
-  if (rules.senderConstrained && binding.dpop === undefined && binding.mtls === undefined) {
+  if (rules.senderConstrained && jkt === undefined && x5tS256 === undefined) {
     throw new GuardError('ERR_TOKEN_NOT_SENDER_CONSTRAINED', 'the access token is not sender-constrained (DPoP or certificate-bound)', { scheme })
   }
-  return binding
+  let binding: TokenBinding = {}
+  let responseHeaders: Record<string, string> = {}
+  if (x5tS256 !== undefined) {
+    if (!rules.mtls.enabled) {
+      throw new GuardError('ERR_CNF_INVALID', 'the access token is certificate-bound and this resource server does not take such tokens', { scheme })
+    }
+    await verifyCertificateBinding(x5tS256, request.clientCertificate, scheme, rules.backend)
+    binding = { mtls: { x5tS256 } }
+  }
+  if (jkt !== undefined) {
+    const proof = await verifyDPoPProof(request, token, jkt, now, rules.dpopProof)
+    binding = { ...binding, dpop: { jkt: proof.jkt } }
+    responseHeaders = proof.responseHeaders
+  }
+  return { binding, responseHeaders }
 }

@@ -55,8 +55,42 @@ export const ErrorCodes = {
   ERR_CNF_INVALID: 'ERR_CNF_INVALID',
   /** A DPoP-bound token sent with the `Bearer` scheme, or an unbound token with the `DPoP` scheme (RFC 9449 §7.2). */
   ERR_DPOP_BINDING_SCHEME_MISMATCH: 'ERR_DPOP_BINDING_SCHEME_MISMATCH',
-  /** A DPoP-bound token could not be checked: DPoP proof verification is not available in this build. */
-  ERR_DPOP_UNSUPPORTED: 'ERR_DPOP_UNSUPPORTED',
+  /** The `DPoP` scheme was used without a `DPoP` proof header (RFC 9449 §7.1). */
+  ERR_DPOP_PROOF_MISSING: 'ERR_DPOP_PROOF_MISSING',
+  /** More than one `DPoP` header, or several proofs joined in one (RFC 9449 §4.3 check 1). */
+  ERR_DPOP_PROOF_DUPLICATED: 'ERR_DPOP_PROOF_DUPLICATED',
+  /** The proof is not a compact JWS with JSON header and claims (RFC 9449 §4.3 check 2). */
+  ERR_DPOP_PROOF_MALFORMED: 'ERR_DPOP_PROOF_MALFORMED',
+  /** Proof `typ` is not `dpop+jwt` (RFC 9449 §4.3 check 4). */
+  ERR_DPOP_TYP_INVALID: 'ERR_DPOP_TYP_INVALID',
+  /** Proof `alg` is not an allowed asymmetric algorithm (RFC 9449 §4.3 check 5). */
+  ERR_DPOP_ALG_NOT_ALLOWED: 'ERR_DPOP_ALG_NOT_ALLOWED',
+  /** Proof `jwk` is missing, private, weak, or does not fit `alg` (RFC 9449 §4.3 checks 5, 7). */
+  ERR_DPOP_JWK_INVALID: 'ERR_DPOP_JWK_INVALID',
+  /** Proof signature does not verify with its `jwk` (RFC 9449 §4.3 check 6). */
+  ERR_DPOP_SIGNATURE_INVALID: 'ERR_DPOP_SIGNATURE_INVALID',
+  /** A required proof claim is missing or has the wrong type (`jti`, `htm`, `htu`, `iat`, `ath`). */
+  ERR_DPOP_CLAIM_INVALID: 'ERR_DPOP_CLAIM_INVALID',
+  /** Proof `htm` is not the request method (RFC 9449 §4.3 check 8). */
+  ERR_DPOP_HTM_MISMATCH: 'ERR_DPOP_HTM_MISMATCH',
+  /** Proof `htu` is not the request URL after normalization (RFC 9449 §4.3 check 9). */
+  ERR_DPOP_HTU_MISMATCH: 'ERR_DPOP_HTU_MISMATCH',
+  /** Proof `iat` is outside the accepted window, or its `exp`/`nbf` say it is not valid now (RFC 9449 §11.1). */
+  ERR_DPOP_IAT_OUT_OF_WINDOW: 'ERR_DPOP_IAT_OUT_OF_WINDOW',
+  /** Proof `ath` is not the hash of the presented access token (RFC 9449 §4.3 check 12). */
+  ERR_DPOP_ATH_MISMATCH: 'ERR_DPOP_ATH_MISMATCH',
+  /** The proof key is not the key the token is bound to (`cnf.jkt`; RFC 9449 §6.1, §7.1 "Invalid DPoP key binding"). */
+  ERR_DPOP_KEY_MISMATCH: 'ERR_DPOP_KEY_MISMATCH',
+  /** The proof carries no nonce, and this resource server requires one (RFC 9449 §9). */
+  ERR_DPOP_NONCE_REQUIRED: 'ERR_DPOP_NONCE_REQUIRED',
+  /** The proof's nonce was not issued by this resource server, or has expired (RFC 9449 §8–9). */
+  ERR_DPOP_NONCE_INVALID: 'ERR_DPOP_NONCE_INVALID',
+  /** The proof's `jti` was already used inside its window (RFC 9449 §11.1). */
+  ERR_DPOP_PROOF_REPLAYED: 'ERR_DPOP_PROOF_REPLAYED',
+  /** The replay store is full of proofs still inside their window: refused rather than forgetting one. */
+  ERR_REPLAY_STORE_FULL: 'ERR_REPLAY_STORE_FULL',
+  /** The replay store failed or timed out: refused, since replay protection cannot be skipped. */
+  ERR_REPLAY_STORE_UNAVAILABLE: 'ERR_REPLAY_STORE_UNAVAILABLE',
   /** A certificate-bound token arrived without a client certificate (RFC 8705 §3). */
   ERR_MTLS_CERTIFICATE_MISSING: 'ERR_MTLS_CERTIFICATE_MISSING',
   /** A certificate-bound token arrived with another client certificate (RFC 8705 §3). */
@@ -89,6 +123,9 @@ interface ErrorKind {
 
 const INVALID_REQUEST: ErrorKind = { status: 400, error: 'invalid_request' }
 const INVALID_TOKEN: ErrorKind = { status: 401, error: 'invalid_token' }
+const INVALID_DPOP_PROOF: ErrorKind = { status: 401, error: 'invalid_dpop_proof' }
+const USE_DPOP_NONCE: ErrorKind = { status: 401, error: 'use_dpop_nonce' }
+const UNAVAILABLE: ErrorKind = { status: 503, error: 'temporarily_unavailable' }
 
 /** Status and OAuth error code of every `ERR_*` code. */
 export const ERROR_TABLE: { readonly [C in ErrorCode]: ErrorKind } = {
@@ -114,11 +151,28 @@ export const ERROR_TABLE: { readonly [C in ErrorCode]: ErrorKind } = {
   ERR_JWKS_MULTIPLE_MATCHING_KEYS: INVALID_TOKEN,
   ERR_JWT_KEY_TOO_WEAK: INVALID_TOKEN,
   ERR_JWT_SIGNATURE_INVALID: INVALID_TOKEN,
-  ERR_JWKS_UNAVAILABLE: { status: 503, error: 'temporarily_unavailable' },
+  ERR_JWKS_UNAVAILABLE: UNAVAILABLE,
   ERR_TOKEN_NOT_SENDER_CONSTRAINED: INVALID_TOKEN,
   ERR_CNF_INVALID: INVALID_TOKEN,
   ERR_DPOP_BINDING_SCHEME_MISMATCH: INVALID_TOKEN,
-  ERR_DPOP_UNSUPPORTED: INVALID_TOKEN,
+  ERR_DPOP_PROOF_MISSING: INVALID_DPOP_PROOF,
+  ERR_DPOP_PROOF_DUPLICATED: INVALID_REQUEST,
+  ERR_DPOP_PROOF_MALFORMED: INVALID_DPOP_PROOF,
+  ERR_DPOP_TYP_INVALID: INVALID_DPOP_PROOF,
+  ERR_DPOP_ALG_NOT_ALLOWED: INVALID_DPOP_PROOF,
+  ERR_DPOP_JWK_INVALID: INVALID_DPOP_PROOF,
+  ERR_DPOP_SIGNATURE_INVALID: INVALID_DPOP_PROOF,
+  ERR_DPOP_CLAIM_INVALID: INVALID_DPOP_PROOF,
+  ERR_DPOP_HTM_MISMATCH: INVALID_DPOP_PROOF,
+  ERR_DPOP_HTU_MISMATCH: INVALID_DPOP_PROOF,
+  ERR_DPOP_IAT_OUT_OF_WINDOW: INVALID_DPOP_PROOF,
+  ERR_DPOP_ATH_MISMATCH: INVALID_DPOP_PROOF,
+  ERR_DPOP_KEY_MISMATCH: INVALID_TOKEN,
+  ERR_DPOP_NONCE_REQUIRED: USE_DPOP_NONCE,
+  ERR_DPOP_NONCE_INVALID: USE_DPOP_NONCE,
+  ERR_DPOP_PROOF_REPLAYED: INVALID_DPOP_PROOF,
+  ERR_REPLAY_STORE_FULL: UNAVAILABLE,
+  ERR_REPLAY_STORE_UNAVAILABLE: UNAVAILABLE,
   ERR_MTLS_CERTIFICATE_MISSING: INVALID_TOKEN,
   ERR_MTLS_CERTIFICATE_MISMATCH: INVALID_TOKEN,
   ERR_INSUFFICIENT_SCOPE: { status: 403, error: 'insufficient_scope' },

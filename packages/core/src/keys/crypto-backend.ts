@@ -11,7 +11,11 @@ export interface CryptoBackend {
   verify(alg: string, key: unknown, signature: Uint8Array, data: Uint8Array): Promise<boolean> | boolean
   /** SHA-256 of `data`. */
   sha256(data: Uint8Array): Promise<Uint8Array> | Uint8Array
+  /** HMAC-SHA-256 of `data` under `secret` (the same `secret` object is passed every time). */
+  hmacSha256(secret: Uint8Array, data: Uint8Array): Promise<Uint8Array> | Uint8Array
 }
+
+const hmacKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>()
 
 function hashBits(alg: string): number {
   return Number(alg.slice(-3))
@@ -54,5 +58,13 @@ export const webCryptoBackend: CryptoBackend = {
   },
   async sha256(data) {
     return new Uint8Array(await crypto.subtle.digest('SHA-256', data as BufferSource))
+  },
+  async hmacSha256(secret, data) {
+    let key = hmacKeys.get(secret)
+    if (key === undefined) {
+      key = crypto.subtle.importKey('raw', secret as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+      hmacKeys.set(secret, key)
+    }
+    return new Uint8Array(await crypto.subtle.sign('HMAC', await key, data as BufferSource))
   },
 }

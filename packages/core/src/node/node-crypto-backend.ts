@@ -1,4 +1,4 @@
-import { constants, createHash, createPublicKey, verify, type KeyObject } from 'node:crypto'
+import { constants, createHash, createHmac, createPublicKey, verify, type KeyObject } from 'node:crypto'
 import type { JWK } from 'jose'
 import { expectedSignatureLength, type CryptoBackend } from '../keys/crypto-backend.js'
 
@@ -32,5 +32,8 @@ export const nodeCryptoBackend: CryptoBackend = {
   },
   sha256(data) {
     return createHash('sha256').update(data).digest()
+  },
+  hmacSha256(secret, data) {
+    return createHmac('sha256', secret).update(data).digest()
   },
 }

@@ -1,0 +1,27 @@
+import type { JWK } from 'jose'
+import type { CryptoBackend } from '../keys/crypto-backend.js'
+import { encodeBase64url, utf8Encode } from '../lib/encoding.js'
+
+const REQUIRED_MEMBERS: Readonly<Record<string, readonly string[]>> = {
+  EC: ['crv', 'kty', 'x', 'y'],
+  OKP: ['crv', 'kty', 'x'],
+  RSA: ['e', 'kty', 'n'],
+}
+
+/**
+ * RFC 7638 SHA-256 thumbprint: the required members only, in lexicographic order, no whitespace,
+ * hashed and base64url-encoded without padding. `undefined` when a required member is missing or not
+ * a string. (Same result as jose's `calculateJwkThumbprint`, through the backend's SHA-256, which on
+ * Node costs ~3 µs instead of ~75 µs through Web Crypto.)
+ */
+export async function jwkThumbprint(jwk: JWK, backend: CryptoBackend): Promise<string | undefined> {
+  const members = REQUIRED_MEMBERS[jwk.kty as string]
+  if (members === undefined) return undefined
+  const canonical: Record<string, string> = {}
+  for (const member of members) {
+    const value = (jwk as Record<string, unknown>)[member]
+    if (typeof value !== 'string' || value.length === 0) return undefined
+    canonical[member] = value
+  }
+  return encodeBase64url(await backend.sha256(utf8Encode(JSON.stringify(canonical))))
+}

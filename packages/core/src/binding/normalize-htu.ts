@@ -1,0 +1,30 @@
+const UNRESERVED = /[A-Za-z0-9\-._~]/
+const PERCENT_ENCODED = /%([0-9A-Fa-f]{2})/g
+
+function normalizePercentEncoding(path: string): string {
+  return path.replace(PERCENT_ENCODED, (_, hex: string) => {
+    const char = String.fromCharCode(Number.parseInt(hex, 16))
+    return UNRESERVED.test(char) ? char : `%${hex.toUpperCase()}`
+  })
+}
+
+/**
+ * The form of an HTTP URI that `htu` and the request URL are compared in (RFC 9449 §4.3 check 9):
+ * query and fragment dropped; scheme and host lowercased, default port removed, empty path made `/`,
+ * dot segments removed (RFC 3986 §6.2.2.1, §6.2.2.3, §6.2.3, as WHATWG URL does); percent-encoded
+ * unreserved characters decoded and other escapes uppercased (§6.2.2.1–6.2.2.2, which WHATWG URL does
+ * not do). `undefined` for anything that is not an absolute http(s) URI without userinfo.
+ */
+export function normalizeHtu(value: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return undefined
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '') return undefined
+  const path = normalizePercentEncoding(url.pathname)
+  if (path === url.pathname) return `${url.origin}${path}`
+  // Decoding may reveal dot segments (`%2E%2E`), which WHATWG URL already treats as such; reparse to settle them.
+  return `${url.origin}${new URL(path, url.origin).pathname}`
+}

@@ -1,0 +1,235 @@
+import type { JWK } from 'jose'
+import { LRUCache } from 'lru-cache'
+import { normalizeTyp } from '../access-token/check-access-token-header.js'
+import { parseCompactJWS, type CompactJWS } from '../access-token/parse-compact-jws.js'
+import { GuardError, isGuardError } from '../errors/guard-error.js'
+import type { CryptoBackend } from '../keys/crypto-backend.js'
+import { fitsAlgorithm, MIN_RSA_BITS, readKeySet } from '../keys/select-key.js'
+import { encodeBase64url, isPlainObject, timingSafeEqualString, utf8Encode } from '../lib/encoding.js'
+import { PRIVATE_JWK_MEMBERS } from '../options.js'
+import { TOKEN68 } from '../request/parse-authorization.js'
+import { readHeaderValues } from '../request/read-headers.js'
+import { resolveRequestURL, type RequestURLRules } from '../request/resolve-request-url.js'
+import { ReplayStoreFullError, type ReplayStore } from '../replay/replay-store.js'
+import type { RequestLike } from '../types.js'
+import { checkNonce, mintNonce, type NonceRules } from './dpop-nonce.js'
+import { jwkThumbprint } from './jwk-thumbprint.js'
+import { normalizeHtu } from './normalize-htu.js'
+
+/** DPoP rules fixed at `createGuard`. */
+export interface DPoPRules {
+  readonly algorithms: ReadonlySet<string>
+  /** Seconds a proof is accepted after its `iat`. */
+  readonly proofMaxAge: number
+  /** Seconds a proof's `iat` may lie ahead of now (on top of `clockTolerance`). */
+  readonly proofMaxFuture: number
+  readonly clockTolerance: number
+  readonly nonce: NonceRules | undefined
+  readonly replayStore: ReplayStore
+  readonly requestURL: RequestURLRules
+  readonly maxProofLength: number
+  readonly backend: CryptoBackend
+  /** Imported proof keys by `alg` and thumbprint (importing a P-256 key costs as much as a verify). */
+  readonly keyCache: LRUCache<string, Promise<unknown>>
+}
+
+/** A verified proof: the key it was signed with, and headers to send on success. */
+export interface VerifiedDPoPProof {
+  readonly jkt: string
+  readonly responseHeaders: Record<string, string>
+}
+
+/** Largest `jti` accepted (RFC 9449 §11.1: large values are refused, and only a hash is stored). */
+export const MAX_JTI_LENGTH = 512
+
+function invalid(code: ConstructorParameters<typeof GuardError>[0], description: string): GuardError {
+  return new GuardError(code, description, { scheme: 'DPoP' })
+}
+
+/** §4.3 check 1: exactly one `DPoP` header holding one token68 value (a comma means several proofs). */
+export function readDPoPHeader(request: RequestLike, maxLength: number): string {
+  const values = readHeaderValues(request.headers, 'dpop')
+  if (values.length === 0) throw invalid('ERR_DPOP_PROOF_MISSING', 'the request has no DPoP proof')
+  const value = values[0] as string
+  if (values.length > 1 || value.includes(',')) throw invalid('ERR_DPOP_PROOF_DUPLICATED', 'the request has more than one DPoP proof')
+  if (value.length > maxLength) throw invalid('ERR_DPOP_PROOF_MALFORMED', 'the DPoP proof is too large')
+  if (!TOKEN68.test(value)) throw invalid('ERR_DPOP_PROOF_MALFORMED', 'the DPoP header is not a single JWT')
+  return value
+}
+
+/** §4.3 check 2: a compact JWS with JSON header and claims. */
+export function parseProof(proof: string): CompactJWS {
+  try {
+    return parseCompactJWS(proof)
+  } catch {
+    throw invalid('ERR_DPOP_PROOF_MALFORMED', 'the DPoP proof is not a well-formed JWT')
+  }
+}
+
+/** §4.3 check 4: `typ` is `dpop+jwt` (media-type comparison). */
+export function checkProofTyp(header: Record<string, unknown>): void {
+  if (typeof header.typ !== 'string' || normalizeTyp(header.typ) !== 'dpop+jwt') {
+    throw invalid('ERR_DPOP_TYP_INVALID', 'the DPoP proof "typ" is not "dpop+jwt"')
+  }
+}
+
+/** §4.3 check 5: `alg` is an allowed asymmetric algorithm; `none` and HMAC never are. */
+export function checkProofAlg(header: Record<string, unknown>, rules: DPoPRules): string {
+  if (typeof header.alg !== 'string' || !rules.algorithms.has(header.alg)) {
+    throw invalid('ERR_DPOP_ALG_NOT_ALLOWED', 'the DPoP proof "alg" is not an allowed algorithm')
+  }
+  return header.alg
+}
+
+/** §4.3 checks 5 and 7: `jwk` is a public key that fits `alg` (RSA at least 2048 bits). */
+export function checkProofJWK(header: Record<string, unknown>, alg: string): JWK {
+  const { jwk } = header
+  if (!isPlainObject(jwk)) throw invalid('ERR_DPOP_JWK_INVALID', 'the DPoP proof has no "jwk" header')
+  if (PRIVATE_JWK_MEMBERS.some((member) => member in jwk)) {
+    throw invalid('ERR_DPOP_JWK_INVALID', 'the DPoP proof "jwk" is not a public key')
+  }
+  const [entry] = readKeySet({ keys: [jwk] })
+  if (entry === undefined || !fitsAlgorithm(entry, alg)) {
+    throw invalid('ERR_DPOP_JWK_INVALID', 'the DPoP proof "jwk" does not fit its "alg"')
+  }
+  if (entry.jwk.kty === 'RSA' && entry.rsaBits < MIN_RSA_BITS) {
+    throw invalid('ERR_DPOP_JWK_INVALID', `the DPoP proof RSA key is shorter than ${MIN_RSA_BITS} bits`)
+  }
+  return jwk as JWK
+}
+
+/** §4.2–4.3 checks 3, 8: required claims are present with the right types, and `htm` is the method. */
+export function checkProofClaims(payload: Record<string, unknown>, method: string): { jti: string; iat: number; htu: string; ath: string } {
+  const { jti, htm, htu, iat, ath } = payload
+  if (typeof jti !== 'string' || jti.length === 0) throw invalid('ERR_DPOP_CLAIM_INVALID', 'the DPoP proof "jti" is missing')
+  if (jti.length > MAX_JTI_LENGTH) throw invalid('ERR_DPOP_CLAIM_INVALID', `the DPoP proof "jti" is longer than ${MAX_JTI_LENGTH} characters`)
+  if (typeof htm !== 'string') throw invalid('ERR_DPOP_CLAIM_INVALID', 'the DPoP proof "htm" is missing')
+  if (typeof htu !== 'string') throw invalid('ERR_DPOP_CLAIM_INVALID', 'the DPoP proof "htu" is missing')
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) throw invalid('ERR_DPOP_CLAIM_INVALID', 'the DPoP proof "iat" is missing or not a number')
+  if (typeof ath !== 'string') throw invalid('ERR_DPOP_CLAIM_INVALID', 'the DPoP proof "ath" is missing')
+  if (htm !== method) throw invalid('ERR_DPOP_HTM_MISMATCH', 'the DPoP proof "htm" does not match the request method')
+  return { jti, iat, htu, ath }
+}
+
+/** §4.3 check 9: `htu` equals the URL the client addressed, both normalized, query and fragment ignored. */
+export function checkProofHtu(htu: string, request: RequestLike, rules: DPoPRules): void {
+  const expected = normalizeHtu(resolveRequestURL(request, rules.requestURL))
+  const actual = normalizeHtu(htu)
+  if (expected === undefined || actual === undefined || actual !== expected) {
+    throw invalid('ERR_DPOP_HTU_MISMATCH', 'the DPoP proof "htu" does not match the request URL')
+  }
+}
+
+/** §4.3 check 11, §11.1: `iat` no older than `proofMaxAge`, no further ahead than `proofMaxFuture`; `exp`/`nbf` honoured if present. */
+export function checkProofTime(payload: Record<string, unknown>, iat: number, now: number, rules: DPoPRules): void {
+  const tolerance = rules.clockTolerance
+  if (iat < now - rules.proofMaxAge - tolerance || iat > now + rules.proofMaxFuture + tolerance) {
+    throw invalid('ERR_DPOP_IAT_OUT_OF_WINDOW', 'the DPoP proof "iat" is outside the accepted window')
+  }
+  const { exp, nbf } = payload
+  if (exp !== undefined && (typeof exp !== 'number' || !(exp > now - tolerance))) {
+    throw invalid('ERR_DPOP_IAT_OUT_OF_WINDOW', 'the DPoP proof has expired')
+  }
+  if (nbf !== undefined && (typeof nbf !== 'number' || !(nbf <= now + tolerance))) {
+    throw invalid('ERR_DPOP_IAT_OUT_OF_WINDOW', 'the DPoP proof is not valid yet')
+  }
+}
+
+/** §4.3 check 12a: `ath` is base64url(SHA-256(access token)). */
+export async function checkProofAth(ath: string, token: string, backend: CryptoBackend): Promise<void> {
+  const expected = encodeBase64url(await backend.sha256(utf8Encode(token)))
+  if (!timingSafeEqualString(ath, expected)) throw invalid('ERR_DPOP_ATH_MISMATCH', 'the DPoP proof "ath" does not match the access token')
+}
+
+/** §4.3 check 12b, §6.1: the proof key's thumbprint is the token's `cnf.jkt`. */
+export function checkProofKeyBinding(thumbprint: string, jkt: string): void {
+  if (!timingSafeEqualString(thumbprint, jkt)) throw invalid('ERR_DPOP_KEY_MISMATCH', 'Invalid DPoP key binding')
+}
+
+/** §4.3 check 6: the signature verifies with `jwk` (imported once per key and `alg`). */
+export async function checkProofSignature(
+  proof: CompactJWS,
+  jwk: JWK,
+  alg: string,
+  thumbprint: string,
+  rules: DPoPRules,
+): Promise<void> {
+  const cacheKey = `${alg}:${thumbprint}`
+  let imported = rules.keyCache.get(cacheKey)
+  if (imported === undefined) {
+    imported = rules.backend.importKey(jwk, alg)
+    rules.keyCache.set(cacheKey, imported)
+  }
+  let key: unknown
+  try {
+    key = await imported
+  } catch {
+    rules.keyCache.delete(cacheKey)
+    throw invalid('ERR_DPOP_JWK_INVALID', 'the DPoP proof "jwk" is not a usable public key')
+  }
+  if (!(await rules.backend.verify(alg, key, proof.signature, proof.signingInput))) {
+    throw invalid('ERR_DPOP_SIGNATURE_INVALID', 'the DPoP proof signature does not verify')
+  }
+}
+
+/** §4.3 check 10, §8–9: with server nonces on, the proof carries a current one; a stale-soon one is refreshed. */
+export async function checkProofNonce(
+  payload: Record<string, unknown>,
+  now: number,
+  rules: DPoPRules,
+): Promise<Record<string, string>> {
+  const nonceRules = rules.nonce
+  if (nonceRules === undefined) return {}
+  const { nonce } = payload
+  const state = typeof nonce === 'string' ? await checkNonce(rules.backend, nonceRules, nonce, now) : 'invalid'
+  if (state === 'current') return {}
+  const fresh = await mintNonce(rules.backend, nonceRules, now)
+  if (state === 'stale-soon') return { 'dpop-nonce': fresh, 'cache-control': 'no-store' }
+  const code = nonce === undefined ? 'ERR_DPOP_NONCE_REQUIRED' : 'ERR_DPOP_NONCE_INVALID'
+  const description = nonce === undefined ? 'Resource server requires nonce in DPoP proof' : 'the DPoP proof nonce is not current'
+  throw new GuardError(code, description, { scheme: 'DPoP' }, { 'dpop-nonce': fresh })
+}
+
+/** §11.1: the `jti` is used once per key inside the proof's window; the store keeps a hash, never the `jti`. */
+export async function checkProofReplay(jkt: string, jti: string, iat: number, rules: DPoPRules): Promise<void> {
+  const key = encodeBase64url(await rules.backend.sha256(utf8Encode(`${jkt}:${jti}`)))
+  const expiresAt = (iat + rules.proofMaxAge + rules.clockTolerance) * 1000
+  let first: boolean
+  try {
+    first = await rules.replayStore.useOnce(key, expiresAt)
+  } catch (error) {
+    if (isGuardError(error)) throw error
+    if (error instanceof ReplayStoreFullError) throw invalid('ERR_REPLAY_STORE_FULL', 'the DPoP replay store is full; try again later')
+    throw invalid('ERR_REPLAY_STORE_UNAVAILABLE', 'the DPoP replay store is unavailable')
+  }
+  if (!first) throw invalid('ERR_DPOP_PROOF_REPLAYED', 'the DPoP proof was already used')
+}
+
+/**
+ * RFC 9449 §4.3 and §7.1 for a DPoP-bound token: every check of the proof, cheapest first, the
+ * signature once the cheap ones passed, the key binding, the nonce, and the `jti` replay check last
+ * (so a proof refused for another reason does not use up its `jti`). `now` in seconds.
+ */
+export async function verifyDPoPProof(
+  request: RequestLike,
+  token: string,
+  jkt: string,
+  now: number,
+  rules: DPoPRules,
+): Promise<VerifiedDPoPProof> {
+  const proof = parseProof(readDPoPHeader(request, rules.maxProofLength))
+  checkProofTyp(proof.header)
+  const alg = checkProofAlg(proof.header, rules)
+  const jwk = checkProofJWK(proof.header, alg)
+  const { jti, iat, htu, ath } = checkProofClaims(proof.payload, request.method)
+  checkProofHtu(htu, request, rules)
+  checkProofTime(proof.payload, iat, now, rules)
+  await checkProofAth(ath, token, rules.backend)
+  const thumbprint = await jwkThumbprint(jwk, rules.backend)
+  if (thumbprint === undefined) throw invalid('ERR_DPOP_JWK_INVALID', 'the DPoP proof "jwk" lacks required members')
+  await checkProofSignature(proof, jwk, alg, thumbprint, rules)
+  checkProofKeyBinding(thumbprint, jkt)
+  const responseHeaders = await checkProofNonce(proof.payload, now, rules)
+  await checkProofReplay(thumbprint, jti, iat, rules)
+  return { jkt: thumbprint, responseHeaders }
+}
