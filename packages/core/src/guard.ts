@@ -7,10 +7,22 @@ import { GuardError, isGuardError } from './errors/guard-error.js'
 import { buildChallenges, renderWWWAuthenticate, type ChallengeConfig } from './errors/render-challenge.js'
 import type { CryptoBackend } from './keys/crypto-backend.js'
 import { IssuerKeyStore } from './keys/issuer-key-store.js'
-import { DPOP_PROOF_MAX_FUTURE, resolveOptions, type GuardOptions, type ResolvedOptions } from './options.js'
+import { checkIntrospectionClaims, isActive, type IntrospectionClaimRules } from './introspection/check-introspection-response.js'
+import { TokenIntrospector } from './introspection/introspect-token.js'
+import { IssuerMetadata } from './keys/issuer-metadata.js'
+import { decodeJSONObject } from './lib/encoding.js'
+import { isSecureOrLoopback, parseURL } from './lib/url.js'
+import {
+  DPOP_PROOF_MAX_FUTURE,
+  resolveOptions,
+  type GuardOptions,
+  type ResolvedIntrospection,
+  type ResolvedIssuer,
+  type ResolvedOptions,
+} from './options.js'
 import type { CredentialRules } from './request/parse-authorization.js'
 import { readCredentials } from './request/read-credentials.js'
-import type { AuthContext, RequestLike, VerifyOptions } from './types.js'
+import type { AuthContext, JWTAccessTokenClaims, RequestLike, VerifyOptions } from './types.js'
 
 /** A configured resource-server guard. */
 export interface Guard {
@@ -26,10 +38,66 @@ export interface Guard {
   toGuardError(error: unknown): GuardError
 }
 
-/** Builds a guard on a given crypto backend; `createGuard` in each entry point picks the backend. */
-export function createGuardWith(options: GuardOptions, backend: CryptoBackend): Guard {
+/** What only some runtimes offer, handed in by the entry point (the Node build gives all of it). */
+export interface Platform {
+  /** A `fetch` presenting a client certificate, for `tls_client_auth` introspection. */
+  readonly tlsClientFetch?: (certificate: { readonly cert: string; readonly key: string }) => typeof fetch
+}
+
+/** Builds a guard on a given crypto backend and platform; `createGuard` in each entry point picks them. */
+export function createGuardWith(options: GuardOptions, backend: CryptoBackend, platform: Platform = {}): Guard {
   const resolved = resolveOptions(options)
-  return new ResourceGuard(resolved, backend)
+  return new ResourceGuard(resolved, backend, platform)
+}
+
+/** A token whose claims were verified, locally or by its issuer. */
+interface VerifiedToken {
+  readonly issuer: string
+  readonly claims: JWTAccessTokenClaims
+  readonly source: 'jwt' | 'introspection'
+}
+
+/** Builds the introspector of one issuer: endpoint from options or metadata, transport for `tls_client_auth`. */
+function createIntrospector(
+  issuer: ResolvedIssuer,
+  settings: ResolvedIntrospection,
+  context: { options: ResolvedOptions; backend: CryptoBackend; platform: Platform; metadata: IssuerMetadata; keyStore: IssuerKeyStore },
+): TokenIntrospector {
+  const { options, backend, platform, metadata, keyStore } = context
+  let transport = options.fetch
+  if (settings.authMethod === 'tls_client_auth' && settings.certificate !== undefined) {
+    if (platform.tlsClientFetch !== undefined) transport = platform.tlsClientFetch(settings.certificate)
+    else if (options.fetch === globalThis.fetch) {
+      throw new TypeError('fapi-guard: option "introspection.authMethod" tls_client_auth needs the Node build, or a "fetch" that presents the client certificate')
+    }
+  }
+  const configured = settings.endpoint
+  const endpoint = async (): Promise<URL> => {
+    if (configured !== undefined) return configured
+    const document = await metadata.get()
+    const aliases = document.mtls_endpoint_aliases
+    const alias = settings.authMethod === 'tls_client_auth' && typeof aliases === 'object' && aliases !== null
+      ? (aliases as Record<string, unknown>).introspection_endpoint
+      : undefined
+    const value = typeof alias === 'string' ? alias : document.introspection_endpoint
+    const url = typeof value === 'string' ? parseURL(value) : undefined
+    if (url === undefined || !isSecureOrLoopback(url)) throw new Error('no usable introspection_endpoint')
+    return url
+  }
+  return new TokenIntrospector({
+    issuer: issuer.issuer,
+    credentials: settings,
+    endpoint,
+    responseFormat: settings.responseFormat,
+    tokens: settings.tokens,
+    cache: settings.cache,
+    timeoutMs: settings.timeoutMs,
+    fetch: transport,
+    backend,
+    clock: options.clock,
+    keyStore,
+    algorithms: options.algorithms,
+  })
 }
 
 /** Errors that already carry this guard's challenge headers. */
@@ -46,23 +114,30 @@ class ResourceGuard implements Guard {
   readonly #jwtRules: JWTAccessTokenRules
   readonly #bindingRules: BindingRules
   readonly #challenge: ChallengeConfig
+  /** Introspectors by issuer, in configuration order (opaque tokens are asked of each in turn). */
+  readonly #introspectors: ReadonlyMap<string, TokenIntrospector>
+  readonly #introspectionRules: IntrospectionClaimRules
 
-  constructor(options: ResolvedOptions, backend: CryptoBackend) {
+  constructor(options: ResolvedOptions, backend: CryptoBackend, platform: Platform) {
     this.#options = options
     const keyStores = new Map<string, IssuerKeyStore>()
+    const introspectors = new Map<string, TokenIntrospector>()
     for (const [name, issuer] of options.issuers) {
-      keyStores.set(
-        name,
-        new IssuerKeyStore(issuer, {
-          backend,
-          fetch: options.fetch,
-          httpTimeoutMs: options.httpTimeoutMs,
-          cooldownMs: options.jwksCooldownMs,
-          maxAgeMs: options.jwksCacheMaxAgeMs,
-          clock: options.clock,
-        }),
-      )
+      const context = { fetch: options.fetch, httpTimeoutMs: options.httpTimeoutMs, clock: options.clock }
+      const metadata = new IssuerMetadata(name, context)
+      const keyStore = new IssuerKeyStore(issuer, {
+        ...context,
+        backend,
+        cooldownMs: options.jwksCooldownMs,
+        maxAgeMs: options.jwksCacheMaxAgeMs,
+      })
+      keyStores.set(name, keyStore)
+      if (issuer.introspection !== undefined) {
+        introspectors.set(name, createIntrospector(issuer, issuer.introspection, { options, backend, platform, metadata, keyStore }))
+      }
     }
+    this.#introspectors = introspectors
+    this.#introspectionRules = options
     this.#credentialRules = { dpopEnabled: options.dpop.enabled, maxTokenLength: options.maxTokenLength }
     this.#jwtRules = { ...options, keyStores, backend }
     this.#bindingRules = {
@@ -77,11 +152,12 @@ class ResourceGuard implements Guard {
         clockTolerance: options.clockTolerance,
         nonce: options.dpop.nonce,
         replayStore: options.dpop.replayStore,
-        requestURL: options.proxy,
+        requestURL: { trusted: options.proxy.trusted, publicUrl: options.proxy.publicUrl },
         maxProofLength: MAX_PROOF_LENGTH,
         backend,
         keyCache: new LRUCache({ max: PROOF_KEY_CACHE_SIZE }),
       },
+      certificates: { trusted: options.proxy.trusted, header: options.proxy.certificateHeader, backend },
     }
     this.#challenge = {
       realm: options.realm,
@@ -103,22 +179,15 @@ class ResourceGuard implements Guard {
     if (typeof request !== 'object' || request === null) throw new GuardError('ERR_REQUEST_INVALID', 'no request was given')
     const { scheme, token } = readCredentials(request, this.#credentialRules)
     try {
-      const segments = countSegments(token)
-      if (segments !== 3) {
-        throw new GuardError(
-          'ERR_TOKEN_MALFORMED',
-          segments === 5 ? 'encrypted (JWE) access tokens are not accepted' : 'the access token is not a JWT',
-        )
-      }
       const now = this.#options.clock() / 1000
-      const { issuer, claims } = await verifyJWTAccessToken(token, now, this.#jwtRules)
+      const { issuer, claims, source } = this.#isJWT(token) ? await this.#verifyJWT(token, now) : await this.#introspectOpaque(token, now)
       const { binding, responseHeaders } = await verifyTokenBinding(claims.cnf, scheme, request as RequestLike, token, now, this.#bindingRules)
       const scopes = readScopes(claims)
       checkScopes(scopes, this.#requiredScopes(options), scheme)
       const auth: AuthContext = {
         token,
         claims,
-        source: 'jwt',
+        source,
         issuer,
         ...(typeof claims.sub === 'string' && { subject: claims.sub }),
         ...(typeof claims.client_id === 'string' && { clientId: claims.client_id }),
@@ -130,6 +199,40 @@ class ResourceGuard implements Guard {
     } catch (error) {
       throw isGuardError(error) ? withScheme(error, scheme) : error
     }
+  }
+
+  /**
+   * A token is handled as a JWT when it has three segments and, with introspection configured, its
+   * first segment is a JSON object: an opaque token may contain two dots (RFC 9449's example does).
+   */
+  #isJWT(token: string): boolean {
+    if (countSegments(token) !== 3) return false
+    return this.#introspectors.size === 0 || decodeJSONObject(token.slice(0, token.indexOf('.'))) !== undefined
+  }
+
+  /** Step 3 for a JWT: RFC 9068 checks; with `tokens: 'all'` its issuer must also call it active (revocation). */
+  async #verifyJWT(token: string, now: number): Promise<VerifiedToken> {
+    const { issuer, claims } = await verifyJWTAccessToken(token, now, this.#jwtRules)
+    const introspector = this.#introspectors.get(issuer)
+    if (introspector?.tokens === 'all' && !isActive(await introspector.introspect(token))) {
+      throw new GuardError('ERR_TOKEN_INACTIVE', 'the issuer reports the access token as not active (revoked?)')
+    }
+    return { issuer, claims, source: 'jwt' }
+  }
+
+  /** Step 3 for anything else: asked of each issuer that introspects, in order; the first active answer counts. */
+  async #introspectOpaque(token: string, now: number): Promise<VerifiedToken> {
+    if (this.#introspectors.size === 0) {
+      const jwe = countSegments(token) === 5
+      throw new GuardError('ERR_TOKEN_MALFORMED', jwe ? 'encrypted (JWE) access tokens are not accepted' : 'the access token is not a JWT')
+    }
+    for (const [issuer, introspector] of this.#introspectors) {
+      const response = await introspector.introspect(token)
+      if (!isActive(response)) continue
+      checkIntrospectionClaims(response, issuer, now, this.#introspectionRules)
+      return { issuer, claims: response as JWTAccessTokenClaims, source: 'introspection' }
+    }
+    throw new GuardError('ERR_TOKEN_INACTIVE', 'the access token is not active')
   }
 
   #requiredScopes(options: VerifyOptions | undefined): readonly string[] {

@@ -1,10 +1,13 @@
-import type { JWK } from 'jose'
 import { isPlainObject } from './lib/encoding.js'
 import { isSecureOrLoopback, parseURL } from './lib/url.js'
 import { compileTrustedProxies, type AddressMatcher } from './request/proxy-trust.js'
+import { CERTIFICATE_HEADERS, type CertificateHeader, type CertificateHeaderFormat } from './request/read-certificate-header.js'
 import { createMemoryReplayStore } from './replay/memory-replay-store.js'
 import type { ReplayStore } from './replay/replay-store.js'
 import type { JSONWebKeySet, JWSAlgorithm, Profile } from './types.js'
+import { assertionAlgorithm, type IntrospectionAuthMethod } from './introspection/authenticate-client.js'
+import { createMemoryIntrospectionCache, type IntrospectionCacheStore } from './introspection/introspection-cache.js'
+import type { JWK } from 'jose'
 
 /** One trusted authorization server. */
 export interface IssuerOptions {
@@ -14,6 +17,32 @@ export interface IssuerOptions {
   jwksUri?: string
   /** Its keys, inline. */
   jwks?: JSONWebKeySet
+  /** Token introspection at this issuer (RFC 7662). */
+  introspection?: IntrospectionOptions
+}
+
+/** Token introspection (RFC 7662, RFC 9701) settings of one issuer. */
+export interface IntrospectionOptions {
+  /** Introspection endpoint. Default: the issuer metadata's `introspection_endpoint`. */
+  endpoint?: string
+  /** This resource server's client id at the issuer. */
+  clientId: string
+  /** Secret for `client_secret_basic` / `client_secret_post`. */
+  clientSecret?: string
+  /** Client authentication. Default `client_secret_basic`. */
+  authMethod?: IntrospectionAuthMethod
+  /** Private JWK for `private_key_jwt` (its `alg` and `kid` are used when present). */
+  privateKey?: JWK
+  /** Client certificate and key (PEM) for `tls_client_auth` (Node build; elsewhere give a `fetch` that does mTLS). */
+  certificate?: { cert: string; key: string }
+  /** `jwt` asks for RFC 9701 signed responses and accepts nothing else. Default `json`. */
+  responseFormat?: 'json' | 'jwt'
+  /** `opaque` (default): JWTs are verified locally, other tokens introspected. `all`: JWTs are also introspected (revocation). */
+  tokens?: 'opaque' | 'all'
+  /** `false`, or `{ ttl?, negativeTtl?, store?, max? }` (seconds; defaults 60 and 10; in-memory store of 10 000). */
+  cache?: false | { ttl?: number; negativeTtl?: number; store?: IntrospectionCacheStore; max?: number }
+  /** Milliseconds one introspection call may take. Default 5000. */
+  timeout?: number
 }
 
 /** DPoP (RFC 9449) settings. */
@@ -36,6 +65,12 @@ export interface ProxyOptions {
   trusted?: readonly string[]
   /** The public base URL clients address (origin and optional path prefix); overrides forwarded headers. */
   publicUrl?: string
+  /**
+   * The header a trusted proxy forwards the client certificate in: a built-in name
+   * (`x-forwarded-client-cert` Envoy, `x-amzn-mtls-clientcert` AWS ALB, `x-ssl-client-cert` nginx
+   * `$ssl_client_escaped_cert`, `client-cert` RFC 9440), or `{ name, format }` for another name.
+   */
+  certificateHeader?: 'x-forwarded-client-cert' | 'x-amzn-mtls-clientcert' | 'x-ssl-client-cert' | 'client-cert' | { name: string; format: CertificateHeaderFormat }
 }
 
 /** Certificate-bound token (RFC 8705) settings. */
@@ -54,6 +89,8 @@ export interface GuardOptions {
   jwksUri?: string
   /** Inline key set for a single issuer. */
   jwks?: JSONWebKeySet
+  /** Token introspection for a single issuer (RFC 7662). */
+  introspection?: IntrospectionOptions
   /** `fapi2` (default), `fapi1-advanced` or `oauth2`. */
   profile?: Profile
   /** Access-token signing algorithms allowed; a subset of the profile's. */
@@ -103,6 +140,10 @@ export const DEFAULT_PROOF_MAX_AGE = 300
 export const DPOP_PROOF_MAX_FUTURE = 10
 export const DEFAULT_NONCE_LIFETIME = 120
 export const MIN_NONCE_SECRET_BYTES = 32
+export const DEFAULT_INTROSPECTION_TTL = 60
+export const DEFAULT_INTROSPECTION_NEGATIVE_TTL = 10
+const AUTH_METHODS: readonly IntrospectionAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth']
+const INTROSPECTION_OPTIONS = ['endpoint', 'clientId', 'clientSecret', 'authMethod', 'privateKey', 'certificate', 'responseFormat', 'tokens', 'cache', 'timeout']
 
 /** Algorithms each profile allows (FAPI 2.0 §5.4.1, FAPI 1.0 Part 2 §8.6, RFC 9068 §2.1). */
 export const PROFILE_ALGORITHMS: Readonly<Record<Profile, readonly JWSAlgorithm[]>> = {
@@ -118,6 +159,7 @@ const KNOWN_OPTIONS = new Set([
   'audience',
   'jwksUri',
   'jwks',
+  'introspection',
   'profile',
   'algorithms',
   'clockTolerance',
@@ -143,10 +185,25 @@ export type KeySource =
   | { readonly kind: 'remote'; readonly jwksUri: URL }
   | { readonly kind: 'discovery' }
 
+/** Introspection settings after checking. */
+export interface ResolvedIntrospection {
+  readonly endpoint: URL | undefined
+  readonly clientId: string
+  readonly clientSecret: string | undefined
+  readonly authMethod: IntrospectionAuthMethod
+  readonly privateKey: JWK | undefined
+  readonly certificate: { readonly cert: string; readonly key: string } | undefined
+  readonly responseFormat: 'json' | 'jwt'
+  readonly tokens: 'opaque' | 'all'
+  readonly cache: { readonly store: IntrospectionCacheStore; readonly ttlMs: number; readonly negativeTtlMs: number } | undefined
+  readonly timeoutMs: number
+}
+
 /** An issuer after checking. */
 export interface ResolvedIssuer {
   readonly issuer: string
   readonly keys: KeySource
+  readonly introspection: ResolvedIntrospection | undefined
 }
 
 /** Options after checking: what request-time code trusts. */
@@ -165,7 +222,11 @@ export interface ResolvedOptions {
     readonly nonce: { readonly secrets: readonly Uint8Array[]; readonly stepSeconds: number } | undefined
     readonly replayStore: ReplayStore
   }
-  readonly proxy: { readonly trusted: AddressMatcher; readonly publicUrl: URL | undefined }
+  readonly proxy: {
+    readonly trusted: AddressMatcher
+    readonly publicUrl: URL | undefined
+    readonly certificateHeader: CertificateHeader | undefined
+  }
   readonly mtls: { readonly enabled: boolean; readonly required: boolean }
   /** Tokens without any `cnf` binding are refused (FAPI profiles). */
   readonly senderConstrained: boolean
@@ -253,42 +314,119 @@ function checkJWKS(option: string, value: unknown): JSONWebKeySet {
 /** JWK members that only private or secret keys have (RFC 7518 §6). */
 export const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
 
-function checkIssuer(option: string, value: unknown): ResolvedIssuer {
+/** The name of an issuer member in messages: top-level (`jwksUri`) for the single string issuer, else `issuer[1].jwksUri`. */
+function memberName(option: string, member: string): string {
+  return option === 'issuer' ? member : `${option}.${member}`
+}
+
+function checkIssuer(option: string, value: unknown, clock: (() => number) | undefined): ResolvedIssuer {
   const entry = typeof value === 'string' ? { issuer: value } : value
-  if (!isPlainObject(entry)) fail(option, 'must be an issuer identifier or { issuer, jwksUri?, jwks? }')
+  if (!isPlainObject(entry)) fail(option, 'must be an issuer identifier or { issuer, jwksUri?, jwks?, introspection? }')
   for (const key of Object.keys(entry)) {
-    if (key !== 'issuer' && key !== 'jwksUri' && key !== 'jwks') fail(`${option}.${key}`, 'is not a known issuer option')
+    if (!['issuer', 'jwksUri', 'jwks', 'introspection'].includes(key)) fail(`${option}.${key}`, 'is not a known issuer option')
   }
   const { issuer, jwksUri, jwks } = entry
   if (typeof issuer !== 'string' || issuer.length === 0) fail(`${option}`, 'must name a non-empty issuer identifier')
+  if (issuer.trim() !== issuer) fail(option, `"${issuer}" has surrounding whitespace, so no token's "iss" could ever match it`)
   const url = parseURL(issuer)
   if (url === undefined) fail(option, `"${issuer}" is not an absolute URL`)
   if (url.search !== '' || url.hash !== '' || issuer.includes('?') || issuer.includes('#')) {
     fail(option, `"${issuer}" must not have a query or fragment (RFC 8414 §2)`)
   }
   if (jwksUri !== undefined && jwks !== undefined) fail(option, 'takes "jwksUri" or "jwks", not both')
-  if (jwks !== undefined) return { issuer, keys: { kind: 'static', jwks: checkJWKS(`${option}.jwks`, jwks) } }
-  if (jwksUri !== undefined) return { issuer, keys: { kind: 'remote', jwksUri: checkKeyURL(`${option}.jwksUri`, jwksUri) } }
-  if (!isSecureOrLoopback(url)) fail(option, `"${issuer}" must use https for discovery (plain http only on loopback hosts)`)
-  return { issuer, keys: { kind: 'discovery' } }
+  const introspection = checkIntrospection(memberName(option, 'introspection'), entry.introspection, clock)
+  const needsDiscovery = (jwks === undefined && jwksUri === undefined) || (introspection !== undefined && introspection.endpoint === undefined)
+  if (needsDiscovery && !isSecureOrLoopback(url)) {
+    fail(option, `"${issuer}" must use https for discovery (plain http only on loopback hosts)`)
+  }
+  const keys: KeySource =
+    jwks !== undefined
+      ? { kind: 'static', jwks: checkJWKS(memberName(option, 'jwks'), jwks) }
+      : jwksUri !== undefined
+        ? { kind: 'remote', jwksUri: checkKeyURL(memberName(option, 'jwksUri'), jwksUri) }
+        : { kind: 'discovery' }
+  return { issuer, keys, introspection }
+}
+
+function checkIntrospection(option: string, value: unknown, clock: (() => number) | undefined): ResolvedIntrospection | undefined {
+  if (value === undefined) return undefined
+  if (!isPlainObject(value)) fail(option, 'must be { clientId, ... }')
+  for (const key of Object.keys(value)) if (!INTROSPECTION_OPTIONS.includes(key)) fail(`${option}.${key}`, 'is not a known option')
+  const { clientId, clientSecret, privateKey, certificate } = value
+  if (typeof clientId !== 'string' || clientId.length === 0) fail(`${option}.clientId`, 'must be a non-empty string')
+  const authMethod = (value.authMethod ?? 'client_secret_basic') as IntrospectionAuthMethod
+  if (!AUTH_METHODS.includes(authMethod)) fail(`${option}.authMethod`, `must be one of ${AUTH_METHODS.join(', ')}`)
+  const usesSecret = authMethod === 'client_secret_basic' || authMethod === 'client_secret_post'
+  if (usesSecret && (typeof clientSecret !== 'string' || clientSecret.length === 0)) {
+    fail(`${option}.clientSecret`, `is required for ${authMethod}`)
+  }
+  if (!usesSecret && clientSecret !== undefined) fail(`${option}.clientSecret`, `is not used by ${authMethod}`)
+  if (authMethod === 'private_key_jwt') {
+    if (!isPlainObject(privateKey) || typeof privateKey.d !== 'string' || assertionAlgorithm(privateKey as JWK) === undefined) {
+      fail(`${option}.privateKey`, 'must be a private JWK (RSA, EC or OKP) for private_key_jwt')
+    }
+  } else if (privateKey !== undefined) fail(`${option}.privateKey`, 'is only used by private_key_jwt')
+  if (authMethod === 'tls_client_auth') {
+    if (!isPlainObject(certificate) || typeof certificate.cert !== 'string' || typeof certificate.key !== 'string') {
+      fail(`${option}.certificate`, 'must be { cert, key } (PEM) for tls_client_auth')
+    }
+  } else if (certificate !== undefined) fail(`${option}.certificate`, 'is only used by tls_client_auth')
+  const responseFormat = value.responseFormat ?? 'json'
+  if (responseFormat !== 'json' && responseFormat !== 'jwt') fail(`${option}.responseFormat`, 'must be "json" or "jwt"')
+  const tokens = value.tokens ?? 'opaque'
+  if (tokens !== 'opaque' && tokens !== 'all') fail(`${option}.tokens`, 'must be "opaque" or "all"')
+  return {
+    endpoint: value.endpoint === undefined ? undefined : checkKeyURL(`${option}.endpoint`, value.endpoint),
+    clientId,
+    clientSecret: clientSecret as string | undefined,
+    authMethod,
+    privateKey: privateKey as JWK | undefined,
+    certificate: certificate as { cert: string; key: string } | undefined,
+    responseFormat,
+    tokens,
+    cache: checkIntrospectionCache(`${option}.cache`, value.cache, clock),
+    timeoutMs: checkNumber(`${option}.timeout`, value.timeout, DEFAULT_HTTP_TIMEOUT, { min: 1 }),
+  }
+}
+
+function checkIntrospectionCache(option: string, value: unknown, clock: (() => number) | undefined): ResolvedIntrospection['cache'] {
+  if (value === false) return undefined
+  const settings = checkSwitch(option, value, ['ttl', 'negativeTtl', 'store', 'max'])
+  if (settings === false) return undefined
+  const store = settings.store
+  if (store !== undefined && (typeof store !== 'object' || store === null || typeof (store as IntrospectionCacheStore).get !== 'function' || typeof (store as IntrospectionCacheStore).set !== 'function')) {
+    fail(`${option}.store`, 'must have get(key) and set(key, response, ttlMs) methods')
+  }
+  const max = checkNumber(`${option}.max`, settings.max, 10_000, { min: 1, integer: true })
+  return {
+    store: (store as IntrospectionCacheStore | undefined) ?? createMemoryIntrospectionCache({ max, ...(clock !== undefined && { clock }) }),
+    ttlMs: checkNumber(`${option}.ttl`, settings.ttl, DEFAULT_INTROSPECTION_TTL) * 1000,
+    negativeTtlMs: checkNumber(`${option}.negativeTtl`, settings.negativeTtl, DEFAULT_INTROSPECTION_NEGATIVE_TTL) * 1000,
+  }
 }
 
 function checkIssuers(options: GuardOptions): Map<string, ResolvedIssuer> {
-  const { issuer, jwksUri, jwks } = options
+  const { issuer, jwksUri, jwks, introspection } = options
   if (issuer === undefined) fail('issuer', 'is required')
   const list = Array.isArray(issuer) ? issuer : [issuer]
   if (list.length === 0) fail('issuer', 'must not be empty')
-  if ((jwksUri !== undefined || jwks !== undefined) && (list.length !== 1 || typeof list[0] !== 'string')) {
-    fail(jwksUri !== undefined ? 'jwksUri' : 'jwks', 'applies to a single issuer string; give it inside each issuer entry')
+  const topLevel = jwksUri !== undefined ? 'jwksUri' : jwks !== undefined ? 'jwks' : introspection !== undefined ? 'introspection' : undefined
+  if (topLevel !== undefined && (list.length !== 1 || typeof list[0] !== 'string')) {
+    fail(topLevel, 'applies to a single issuer string; give it inside each issuer entry')
   }
   const issuers = new Map<string, ResolvedIssuer>()
   list.forEach((entry, index) => {
     const name = Array.isArray(issuer) ? `issuer[${index}]` : 'issuer'
     const withTopLevelKeys =
-      typeof entry === 'string' && (jwksUri !== undefined || jwks !== undefined)
-        ? { issuer: entry, ...(jwksUri !== undefined && { jwksUri }), ...(jwks !== undefined && { jwks }) }
+      typeof entry === 'string' && topLevel !== undefined
+        ? {
+            issuer: entry,
+            ...(jwksUri !== undefined && { jwksUri }),
+            ...(jwks !== undefined && { jwks }),
+            ...(introspection !== undefined && { introspection }),
+          }
         : entry
-    const resolved = checkIssuer(name, withTopLevelKeys)
+    const resolved = checkIssuer(name, withTopLevelKeys, options.clock)
     if (issuers.has(resolved.issuer)) fail(name, `repeats issuer "${resolved.issuer}"`)
     issuers.set(resolved.issuer, resolved)
   })
@@ -329,9 +467,11 @@ function checkReplayStore(value: unknown, clock: (() => number) | undefined): Re
 }
 
 function checkProxy(value: unknown): ResolvedOptions['proxy'] {
-  if (value === undefined) return { trusted: () => false, publicUrl: undefined }
-  if (!isPlainObject(value)) fail('proxy', 'must be { trusted?, publicUrl? }')
-  for (const key of Object.keys(value)) if (key !== 'trusted' && key !== 'publicUrl') fail(`proxy.${key}`, 'is not a known option')
+  if (value === undefined) return { trusted: () => false, publicUrl: undefined, certificateHeader: undefined }
+  if (!isPlainObject(value)) fail('proxy', 'must be { trusted?, publicUrl?, certificateHeader? }')
+  for (const key of Object.keys(value)) {
+    if (key !== 'trusted' && key !== 'publicUrl' && key !== 'certificateHeader') fail(`proxy.${key}`, 'is not a known option')
+  }
   const trusted = value.trusted === undefined ? [] : checkStringList('proxy.trusted', value.trusted, { allowEmpty: true })
   const { matcher, invalid } = compileTrustedProxies(trusted)
   if (invalid.length > 0) fail('proxy.trusted', `has "${invalid[0]}", which is not an IP address, a CIDR range or "loopback"`)
@@ -345,7 +485,25 @@ function checkProxy(value: unknown): ResolvedOptions['proxy'] {
       fail('proxy.publicUrl', 'must not have a query, fragment or userinfo')
     }
   }
-  return { trusted: matcher, publicUrl }
+  return { trusted: matcher, publicUrl, certificateHeader: checkCertificateHeader(value.certificateHeader) }
+}
+
+const CERTIFICATE_FORMATS: readonly CertificateHeaderFormat[] = ['envoy', 'aws-alb', 'nginx', 'rfc9440']
+
+function checkCertificateHeader(value: unknown): CertificateHeader | undefined {
+  if (value === undefined) return undefined
+  if (typeof value === 'string') {
+    const format = CERTIFICATE_HEADERS[value.toLowerCase()]
+    if (format === undefined) fail('proxy.certificateHeader', `must be one of ${Object.keys(CERTIFICATE_HEADERS).join(', ')}, or { name, format }`)
+    return { name: value.toLowerCase(), format }
+  }
+  if (!isPlainObject(value) || typeof value.name !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value.name)) {
+    fail('proxy.certificateHeader', 'must be a built-in header name or { name, format } with a valid header name')
+  }
+  if (!CERTIFICATE_FORMATS.includes(value.format as CertificateHeaderFormat)) {
+    fail('proxy.certificateHeader.format', `must be one of ${CERTIFICATE_FORMATS.join(', ')}`)
+  }
+  return { name: value.name.toLowerCase(), format: value.format as CertificateHeaderFormat }
 }
 
 /** Checks every option and fills in defaults; throws a `TypeError` naming the option and the problem. */
@@ -383,6 +541,10 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
   if (typeof realm !== 'string' || !/^[\x20-\x7E]*$/.test(realm)) fail('realm', 'must be a string of printable ASCII')
   if (options.fetch !== undefined && typeof options.fetch !== 'function') fail('fetch', 'must be a function')
   if (options.clock !== undefined && typeof options.clock !== 'function') fail('clock', 'must be a function returning milliseconds')
+  if (options.clock !== undefined && !Number.isFinite(options.clock())) fail('clock', 'returned a time that is not a finite number')
+  if (fapi && dpopOptions === false && mtlsOptions === false) {
+    fail('dpop', `and "mtls" cannot both be false under profile "${profile}", which requires sender-constrained tokens`)
+  }
   const fetchImpl = options.fetch ?? globalThis.fetch
   if (typeof fetchImpl !== 'function') fail('fetch', 'is required: this runtime has no global fetch')
 
@@ -410,7 +572,7 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     maxTokenLength: checkNumber('maxTokenLength', options.maxTokenLength, DEFAULT_MAX_TOKEN_LENGTH, { min: 16, integer: true }),
     maxTokenLifetime: checkNumber('maxTokenLifetime', options.maxTokenLifetime, DEFAULT_MAX_TOKEN_LIFETIME, { min: 1 }),
     acceptPlainJwtTyp: tokenTypes.includes('jwt'),
-    jwksCooldownMs: checkNumber('jwksCooldown', options.jwksCooldown, DEFAULT_JWKS_COOLDOWN) * 1000,
+    jwksCooldownMs: checkNumber('jwksCooldown', options.jwksCooldown, DEFAULT_JWKS_COOLDOWN, { min: 1 }) * 1000,
     jwksCacheMaxAgeMs: checkNumber('jwksCacheMaxAge', options.jwksCacheMaxAge, DEFAULT_JWKS_CACHE_MAX_AGE, { min: 1 }) * 1000,
     httpTimeoutMs: checkNumber('httpTimeout', options.httpTimeout, DEFAULT_HTTP_TIMEOUT, { min: 1 }),
     fetch: fetchImpl,

@@ -7,7 +7,15 @@ export type { ErrorCode, GuardErrorStatus, OAuthErrorCode } from './errors/codes
 export { renderWWWAuthenticate } from './errors/render-challenge.js'
 export type { Challenge } from './errors/render-challenge.js'
 export { PROFILE_ALGORITHMS } from './options.js'
-export type { DPoPOptions, GuardOptions, IssuerOptions, MTLSOptions } from './options.js'
+export type { DPoPOptions, GuardOptions, IntrospectionOptions, IssuerOptions, MTLSOptions, ProxyOptions } from './options.js'
+export { createMemoryReplayStore } from './replay/memory-replay-store.js'
+export type { MemoryReplayStoreOptions } from './replay/memory-replay-store.js'
+export { ReplayStoreFullError } from './replay/replay-store.js'
+export type { ReplayStore } from './replay/replay-store.js'
+export { createMemoryIntrospectionCache } from './introspection/introspection-cache.js'
+export type { IntrospectionCacheStore, MemoryIntrospectionCacheOptions } from './introspection/introspection-cache.js'
+export type { IntrospectionAuthMethod } from './introspection/authenticate-client.js'
+export type { CertificateHeaderFormat } from './request/read-certificate-header.js'
 export type {
   AuthContext,
   ClientCertificate,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose'
@@ -24,6 +24,14 @@ export interface LocalIssuerOptions {
   path?: string
   /** Serve OpenID Connect discovery instead of RFC 8414 metadata. Default false. */
   openIdConfiguration?: boolean
+  /** Client allowed to call the introspection endpoint (`client_secret_basic` or `client_secret_post`). */
+  introspectionClient?: { clientId: string; clientSecret: string }
+}
+
+/** An introspection request as the local issuer received it. */
+export interface ReceivedIntrospection {
+  readonly headers: Record<string, string | string[] | undefined>
+  readonly body: URLSearchParams
 }
 
 /** How a minted token deviates from a valid one. */
@@ -49,6 +57,14 @@ export interface LocalIssuer {
   readonly hits: Map<string, number>
   /** While true, every endpoint answers 503. */
   down: boolean
+  /** `${issuer}/introspect` (RFC 7662). */
+  readonly introspectionEndpoint: string
+  /** Introspection requests received, oldest first. */
+  readonly introspections: ReceivedIntrospection[]
+  /** Issues an opaque access token the introspection endpoint answers for with these members (plus `active: true`). */
+  issueOpaque(claims?: Record<string, unknown>): string
+  /** Revokes a token: introspection answers `{ "active": false }` from now on. */
+  revoke(token: string): void
   /** Mints a signed access token: RFC 9068 claims by default, overridden by `claims`. */
   mint(claims?: JWTPayload & Record<string, unknown>, options?: MintOptions): Promise<string>
   /** Adds (rotates in) a new key and returns it. */
@@ -78,14 +94,56 @@ export async function createLocalIssuer(options: LocalIssuerOptions = {}): Promi
   let origin = ''
   const state = { down: false }
 
+  const opaque = new Map<string, Record<string, unknown>>()
+  const revoked = new Set<string>()
+  const introspections: ReceivedIntrospection[] = []
+
+  const introspect = async (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const body = new URLSearchParams(Buffer.concat(chunks).toString('utf8'))
+    introspections.push({ headers: { ...req.headers }, body })
+    const client = options.introspectionClient
+    const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')
+    const decode = (value: string) => decodeURIComponent(value.replace(/\+/g, ' '))
+    let authenticated = false
+    if (client !== undefined && basic !== null) {
+      const [id = '', secret = ''] = Buffer.from(basic[1] as string, 'base64').toString('utf8').split(':')
+      authenticated = decode(id) === client.clientId && decode(secret) === client.clientSecret
+    } else if (client !== undefined) {
+      authenticated = body.get('client_id') === client.clientId && body.get('client_secret') === client.clientSecret
+    }
+    if (!authenticated) return send(res, 401, { error: 'invalid_client' })
+    const token = body.get('token') ?? ''
+    const claims = revoked.has(token) ? undefined : opaque.get(token)
+    const result = claims === undefined ? { active: false } : { active: true, ...claims }
+    if (req.headers.accept === 'application/token-introspection+jwt') {
+      const key = keys[0] as LocalIssuerKey
+      const jwt = await new SignJWT({ token_introspection: result })
+        .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'token-introspection+jwt' })
+        .setIssuer(`${origin}${path}`)
+        .setAudience(client?.clientId ?? '')
+        .setIssuedAt()
+        .sign(key.privateKey)
+      res.writeHead(200, { 'content-type': 'application/token-introspection+jwt', 'cache-control': 'no-store' })
+      return res.end(jwt)
+    }
+    send(res, 200, result)
+  }
+
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', origin)
     hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1)
     if (state.down) return send(res, 503, { error: 'temporarily_unavailable' })
+    if (req.method === 'POST' && url.pathname === `${path}/introspect`) {
+      introspect(req, res).catch(() => send(res, 500, { error: 'server_error' }))
+      return
+    }
     const metadata = {
       issuer: `${origin}${path}`,
       jwks_uri: `${origin}${path}/jwks`,
       token_endpoint: `${origin}${path}/token`,
+      introspection_endpoint: `${origin}${path}/introspect`,
       id_token_signing_alg_values_supported: keys.map((key) => key.alg),
     }
     const metadataPath = options.openIdConfiguration
@@ -102,6 +160,17 @@ export async function createLocalIssuer(options: LocalIssuerOptions = {}): Promi
   return {
     issuer,
     jwksUri: `${issuer}/jwks`,
+    introspectionEndpoint: `${issuer}/introspect`,
+    introspections,
+    issueOpaque(claims = {}) {
+      const token = randomBytes(24).toString('base64url')
+      const now = Math.floor(Date.now() / 1000)
+      opaque.set(token, { iss: issuer, aud: audience, sub: 'user-1', client_id: 'client-1', iat: now, exp: now + 300, ...claims })
+      return token
+    },
+    revoke(token) {
+      revoked.add(token)
+    },
     audience,
     keys,
     hits,

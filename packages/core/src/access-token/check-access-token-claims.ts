@@ -36,6 +36,9 @@ export function checkAudience(payload: Record<string, unknown>, rules: ClaimRule
  * future, all within `clockTolerance`; `exp` no further ahead than `maxTokenLifetime`. `now` in seconds.
  */
 export function checkTimes(payload: Record<string, unknown>, now: number, rules: ClaimRules): void {
+  // A clock answering NaN or ±Infinity would make every comparison below false and let expired tokens
+  // through: fail closed instead (the guard turns this into 401 invalid_token, never an acceptance).
+  if (!Number.isFinite(now)) throw new TypeError('fapi-guard: option "clock" returned a time that is not a finite number')
   const { exp, nbf, iat } = payload
   const tolerance = rules.clockTolerance
   if (!isNumericDate(exp)) throw new GuardError('ERR_JWT_CLAIM_INVALID', 'the "exp" claim is missing or not a number')

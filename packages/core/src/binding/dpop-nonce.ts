@@ -36,6 +36,8 @@ export async function checkNonce(backend: CryptoBackend, rules: NonceRules, nonc
   const stepText = nonce.slice(0, dot)
   if (!/^[0-9a-z]{1,12}$/.test(stepText)) return 'invalid'
   const step = Number.parseInt(stepText, 36)
+  // Only the spelling this server mints (no leading zeros): a nonce must match exactly (RFC 9449 §8).
+  if (step.toString(36) !== stepText) return 'invalid'
   const current = Math.floor(now / rules.stepSeconds)
   if (step !== current && step !== current - 1) return 'invalid'
   const presented = nonce.slice(dot + 1)

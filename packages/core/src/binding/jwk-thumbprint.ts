@@ -15,8 +15,10 @@ const REQUIRED_MEMBERS: Readonly<Record<string, readonly string[]>> = {
  * Node costs ~3 µs instead of ~75 µs through Web Crypto.)
  */
 export async function jwkThumbprint(jwk: JWK, backend: CryptoBackend): Promise<string | undefined> {
-  const members = REQUIRED_MEMBERS[jwk.kty as string]
-  if (members === undefined) return undefined
+  // Own members only: a `kty` of "__proto__" or "toString" must not reach Object.prototype.
+  const kty = jwk.kty
+  if (typeof kty !== 'string' || !Object.hasOwn(REQUIRED_MEMBERS, kty)) return undefined
+  const members = REQUIRED_MEMBERS[kty] as readonly string[]
   const canonical: Record<string, string> = {}
   for (const member of members) {
     const value = (jwk as Record<string, unknown>)[member]

@@ -1,8 +1,19 @@
 import { GuardError, type AuthScheme } from '../errors/guard-error.js'
 import type { CryptoBackend } from '../keys/crypto-backend.js'
 import { encodeBase64url, timingSafeEqualString } from '../lib/encoding.js'
-import type { ClientCertificate } from '../types.js'
+import type { AddressMatcher } from '../request/proxy-trust.js'
+import { readCertificateHeader, type CertificateHeader } from '../request/read-certificate-header.js'
+import type { RequestLike } from '../types.js'
 import { readCertificateDER } from './read-certificate-der.js'
+
+/** Where client certificates may come from. Fixed at `createGuard`. */
+export interface CertificateRules {
+  /** Peers whose certificate header is believed. */
+  readonly trusted: AddressMatcher
+  /** The header a trusted proxy forwards the certificate in; `undefined` reads none. */
+  readonly header: CertificateHeader | undefined
+  readonly backend: CryptoBackend
+}
 
 /** base64url (no padding) of SHA-256 over the certificate's DER: the `x5t#S256` value (RFC 8705 §3.1). */
 export async function certificateThumbprint(der: Uint8Array, backend: CryptoBackend): Promise<string> {
@@ -10,21 +21,38 @@ export async function certificateThumbprint(der: Uint8Array, backend: CryptoBack
 }
 
 /**
+ * The thumbprint of the certificate this request presented: from the TLS connection or the caller
+ * (`RequestLike.clientCertificate`), else from the certificate header of a trusted proxy. When both
+ * are there they must agree. The DER is hashed, never parsed.
+ */
+export async function presentedThumbprint(request: RequestLike, scheme: AuthScheme, rules: CertificateRules): Promise<string | undefined> {
+  const der = readCertificateDER(request.clientCertificate)
+  const own = der === undefined ? undefined : await certificateThumbprint(der, rules.backend)
+  if (rules.header === undefined || !rules.trusted(request.peerAddress)) return own
+  const forwarded = readCertificateHeader(request, rules.header)
+  if (forwarded === undefined) return own
+  const relayed = 'der' in forwarded ? await certificateThumbprint(forwarded.der, rules.backend) : forwarded.thumbprint
+  if (own !== undefined && own !== relayed) {
+    throw new GuardError('ERR_MTLS_CERTIFICATE_MISMATCH', 'the certificate forwarded by the proxy differs from the TLS client certificate', { scheme })
+  }
+  return relayed
+}
+
+/**
  * RFC 8705 §3: the client certificate of this request hashes to the token's `cnf["x5t#S256"]`.
  * Missing or other certificate → 401 `invalid_token`. Compared in constant time on canonical strings,
- * so a non-canonical claim value (RFC 8705 example `…dg2`) never matches.
+ * so a non-canonical claim value (RFC 8705 example `…dg2`), hex or padded base64 never matches.
  */
 export async function verifyCertificateBinding(
   expected: string,
-  certificate: ClientCertificate | undefined,
+  request: RequestLike,
   scheme: AuthScheme,
-  backend: CryptoBackend,
+  rules: CertificateRules,
 ): Promise<string> {
-  const der = readCertificateDER(certificate)
-  if (der === undefined) {
+  const thumbprint = await presentedThumbprint(request, scheme, rules)
+  if (thumbprint === undefined) {
     throw new GuardError('ERR_MTLS_CERTIFICATE_MISSING', 'the access token is certificate-bound but no client certificate was presented', { scheme })
   }
-  const thumbprint = await certificateThumbprint(der, backend)
   if (!timingSafeEqualString(thumbprint, expected)) {
     throw new GuardError('ERR_MTLS_CERTIFICATE_MISMATCH', 'the client certificate does not match the one the access token is bound to', { scheme })
   }

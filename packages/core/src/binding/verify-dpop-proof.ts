@@ -39,6 +39,9 @@ export interface VerifiedDPoPProof {
   readonly responseHeaders: Record<string, string>
 }
 
+/** Longest a replay store may take to answer before the request is refused (503): a hung store must not hang requests. */
+export const REPLAY_STORE_TIMEOUT_MS = 2000
+
 /** Largest `jti` accepted (RFC 9449 §11.1: large values are refused, and only a hash is stored). */
 export const MAX_JTI_LENGTH = 512
 
@@ -57,13 +60,20 @@ export function readDPoPHeader(request: RequestLike, maxLength: number): string 
   return value
 }
 
-/** §4.3 check 2: a compact JWS with JSON header and claims. */
+/**
+ * §4.3 check 2: a compact JWS with JSON header and claims, every segment canonical base64url (one
+ * proof, one spelling); and no `crit` extension is understood, so a header naming any is refused
+ * (RFC 7515 §4.1.11).
+ */
 export function parseProof(proof: string): CompactJWS {
+  let parsed: CompactJWS
   try {
-    return parseCompactJWS(proof)
+    parsed = parseCompactJWS(proof)
   } catch {
     throw invalid('ERR_DPOP_PROOF_MALFORMED', 'the DPoP proof is not a well-formed JWT')
   }
+  if ('crit' in parsed.header) throw invalid('ERR_DPOP_PROOF_MALFORMED', 'the DPoP proof header "crit" names extensions not understood')
+  return parsed
 }
 
 /** §4.3 check 4: `typ` is `dpop+jwt` (media-type comparison). */
@@ -195,12 +205,18 @@ export async function checkProofReplay(jkt: string, jti: string, iat: number, ru
   const key = encodeBase64url(await rules.backend.sha256(utf8Encode(`${jkt}:${jti}`)))
   const expiresAt = (iat + rules.proofMaxAge + rules.clockTolerance) * 1000
   let first: boolean
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('replay store timed out')), REPLAY_STORE_TIMEOUT_MS)
+  })
   try {
-    first = await rules.replayStore.useOnce(key, expiresAt)
+    first = await Promise.race([rules.replayStore.useOnce(key, expiresAt), timeout])
   } catch (error) {
     if (isGuardError(error)) throw error
     if (error instanceof ReplayStoreFullError) throw invalid('ERR_REPLAY_STORE_FULL', 'the DPoP replay store is full; try again later')
     throw invalid('ERR_REPLAY_STORE_UNAVAILABLE', 'the DPoP replay store is unavailable')
+  } finally {
+    clearTimeout(timer)
   }
   if (!first) throw invalid('ERR_DPOP_PROOF_REPLAYED', 'the DPoP proof was already used')
 }

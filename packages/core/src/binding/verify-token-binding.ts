@@ -2,7 +2,7 @@ import { GuardError, type AuthScheme } from '../errors/guard-error.js'
 import type { CryptoBackend } from '../keys/crypto-backend.js'
 import { isPlainObject } from '../lib/encoding.js'
 import type { RequestLike, TokenBinding } from '../types.js'
-import { verifyCertificateBinding } from './verify-certificate-binding.js'
+import { verifyCertificateBinding, type CertificateRules } from './verify-certificate-binding.js'
 import { verifyDPoPProof, type DPoPRules } from './verify-dpop-proof.js'
 
 /** Binding rules fixed at `createGuard`. */
@@ -12,6 +12,7 @@ export interface BindingRules {
   readonly senderConstrained: boolean
   readonly backend: CryptoBackend
   readonly dpopProof: DPoPRules
+  readonly certificates: CertificateRules
 }
 
 /** The bindings verified, and headers the response must carry on success. */
@@ -90,7 +91,7 @@ export async function verifyTokenBinding(
     if (!rules.mtls.enabled) {
       throw new GuardError('ERR_CNF_INVALID', 'the access token is certificate-bound and this resource server does not take such tokens', { scheme })
     }
-    await verifyCertificateBinding(x5tS256, request.clientCertificate, scheme, rules.backend)
+    await verifyCertificateBinding(x5tS256, request, scheme, rules.certificates)
     binding = { mtls: { x5tS256 } }
   }
   if (jkt !== undefined) {

@@ -97,6 +97,12 @@ export const ErrorCodes = {
   ERR_MTLS_CERTIFICATE_MISMATCH: 'ERR_MTLS_CERTIFICATE_MISMATCH',
   /** The token lacks a scope the route needs (RFC 6750 §3.1). */
   ERR_INSUFFICIENT_SCOPE: 'ERR_INSUFFICIENT_SCOPE',
+  /** Introspection says the token is not active (`active` not the boolean `true`; RFC 7662 §2.2). */
+  ERR_TOKEN_INACTIVE: 'ERR_TOKEN_INACTIVE',
+  /** An active introspection result fails a check here: `exp`, `nbf`, `iss`, `aud`, or a member's type. */
+  ERR_INTROSPECTION_CLAIM_INVALID: 'ERR_INTROSPECTION_CLAIM_INVALID',
+  /** The introspection endpoint failed, timed out, or answered something untrustworthy: refused, never allowed. */
+  ERR_INTROSPECTION_UNAVAILABLE: 'ERR_INTROSPECTION_UNAVAILABLE',
 } as const
 
 /** One of the closed set of `ERR_*` codes. */
@@ -176,4 +182,7 @@ export const ERROR_TABLE: { readonly [C in ErrorCode]: ErrorKind } = {
   ERR_MTLS_CERTIFICATE_MISSING: INVALID_TOKEN,
   ERR_MTLS_CERTIFICATE_MISMATCH: INVALID_TOKEN,
   ERR_INSUFFICIENT_SCOPE: { status: 403, error: 'insufficient_scope' },
+  ERR_TOKEN_INACTIVE: INVALID_TOKEN,
+  ERR_INTROSPECTION_CLAIM_INVALID: INVALID_TOKEN,
+  ERR_INTROSPECTION_UNAVAILABLE: UNAVAILABLE,
 }

@@ -45,7 +45,11 @@ export function expectedSignatureLength(alg: string): number | undefined {
 /** Web Crypto backend: runs wherever `crypto.subtle` does (Workers, Deno, Bun, browsers, Node). */
 export const webCryptoBackend: CryptoBackend = {
   async importKey(jwk, alg) {
-    return importJWK({ ...jwk, ext: false }, alg)
+    // Usability (`use`, `key_ops`, `alg`) was decided when the key set was read (select-key.ts); only the
+    // key material is imported, as node:crypto does, so that `key_ops: ["sign", "verify"]` on a public
+    // key gives the same answer on both backends.
+    const { key_ops: _keyOps, use: _use, alg: _alg, ...material } = jwk
+    return importJWK({ ...material, ext: false }, alg)
   },
   async verify(alg, key, signature, data) {
     const length = expectedSignatureLength(alg)

@@ -52,12 +52,15 @@ export class IssuerKeyStore {
   /** Finds and imports the key for a token's `kid` and `alg`; throws a `GuardError` when there is none. */
   async resolve(kid: string | undefined, alg: string): Promise<ResolvedKey> {
     if (this.#entries === undefined) {
-      if (!this.#mayRetryFirstLoad() || !(await this.#refresh())) throw this.#unavailable()
-    } else if (this.issuer.keys.kind !== 'static' && this.context.clock() - this.#loadedAt > this.context.maxAgeMs) {
+      // A first load under way is joined, not refused: concurrent requests at start-up share one fetch.
+      if ((this.#pending === undefined && !this.#mayRetryFirstLoad()) || !(await this.#refresh())) throw this.#unavailable()
+    } else if (this.context.clock() - this.#loadedAt > this.context.maxAgeMs && this.#mayRefetch()) {
+      // Background refresh of a stale key set, no more than once per cooldown (a failing key server is not hit on every request).
       void this.#refresh()
     }
     let candidates = candidateKeys(this.#entries ?? [], kid, alg)
-    if (candidates.length === 0 && this.#mayRefetch()) {
+    // An unknown kid waits for a fetch already under way (single flight), else refetches once per cooldown.
+    if (candidates.length === 0 && (this.#pending !== undefined || this.#mayRefetch())) {
       const refreshed = await this.#refresh()
       candidates = candidateKeys(this.#entries ?? [], kid, alg)
       if (candidates.length === 0 && !refreshed) throw this.#unavailable()

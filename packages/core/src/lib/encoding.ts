@@ -1,12 +1,17 @@
 import { base64url } from 'jose'
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 const encoder = new TextEncoder()
 
-/** Decodes unpadded base64url strictly; `undefined` on any character outside the alphabet or a bad length. */
+/** Decodes unpadded, canonical base64url strictly; `undefined` on any character outside the alphabet, a bad length, or stray bits. */
 export function decodeBase64url(input: string): Uint8Array | undefined {
   if (!BASE64URL.test(input) || input.length % 4 === 1) return undefined
+  // Canonical only: the bits of the last character beyond the data must be zero, so that one byte
+  // string has exactly one encoding (a signature cannot be restated in 16 spellings).
+  const rest = input.length % 4
+  if (rest !== 0 && (ALPHABET.indexOf(input[input.length - 1] as string) & (rest === 2 ? 0x0f : 0x03)) !== 0) return undefined
   try {
     return base64url.decode(input)
   } catch {

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import { lruClock } from '../lib/lru-clock.js'
 import { ReplayStoreFullError, type ReplayStore } from './replay-store.js'
 
 /** Options of `createMemoryReplayStore`. */
@@ -20,13 +21,7 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
   const capacity = options.capacity ?? DEFAULT_REPLAY_CAPACITY
   if (!Number.isInteger(capacity) || capacity < 1) throw new TypeError('fapi-guard: replay store "capacity" must be a positive integer')
   const clock = options.clock ?? Date.now
-  const start = clock()
-  const cache = new LRUCache<string, true>({
-    max: capacity,
-    ttlAutopurge: false,
-    ttlResolution: 0,
-    perf: { now: () => clock() - start },
-  })
+  const cache = new LRUCache<string, true>({ max: capacity, ttlAutopurge: false, ttlResolution: 0, perf: lruClock(clock) })
   let lastPurge = Number.NEGATIVE_INFINITY
   return {
     async useOnce(key, expiresAt) {

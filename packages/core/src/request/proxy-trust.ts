@@ -52,11 +52,17 @@ function parseIPv6(text: string): Uint8Array | undefined {
   return bytes
 }
 
-/** Parses an IP address (IPv6 zone and brackets stripped); v4-mapped IPv6 becomes IPv4. */
+/**
+ * Parses an IP address; v4-mapped IPv6 becomes IPv4. An IPv6 address may come in one pair of brackets
+ * and with a zone (`%eth0`), both dropped; an IPv4 address takes neither.
+ */
 export function parseIP(text: string): Uint8Array | undefined {
-  const bare = text.replace(/^\[|\]$/g, '').replace(/%.*$/, '')
-  if (!bare.includes(':')) return parseIPv4(bare)
-  const bytes = parseIPv6(bare)
+  const bracketed = text.startsWith('[') && text.endsWith(']')
+  const inner = bracketed ? text.slice(1, -1) : text
+  if (!inner.includes(':')) return bracketed ? undefined : parseIPv4(inner)
+  const zone = inner.indexOf('%')
+  if (zone === inner.length - 1) return undefined
+  const bytes = parseIPv6(zone === -1 ? inner : inner.slice(0, zone))
   if (bytes === undefined) return undefined
   const mapped = bytes.slice(0, 10).every((byte) => byte === 0) && bytes[10] === 0xff && bytes[11] === 0xff
   return mapped ? bytes.slice(12) : bytes

@@ -5,7 +5,8 @@ import { readHeaderValues } from './read-headers.js'
 
 function hasQueryToken(url: string): boolean {
   const query = url.indexOf('?')
-  if (query === -1 || !url.includes('access_token', query)) return false
+  // Fast path: the parameter name can only be there spelled out or percent-encoded (`%61ccess_token`).
+  if (query === -1 || (!url.includes('access_token', query) && !url.includes('%', query))) return false
   try {
     return new URL(url).searchParams.has('access_token')
   } catch {

@@ -1,3 +1,5 @@
+import { GuardError } from '../errors/guard-error.js'
+import { parseURL } from '../lib/url.js'
 import { readHeaderValues } from './read-headers.js'
 import type { AddressMatcher } from './proxy-trust.js'
 import type { RequestLike } from '../types.js'
@@ -45,7 +47,9 @@ const PREFIX = /^\/[A-Za-z0-9\-._~%!$&'()*+,;=:@/]*$/
  * otherwise the request's own URL. Forwarded headers from any other peer are ignored.
  */
 export function resolveRequestURL(request: RequestLike, rules: RequestURLRules): string {
-  const own = new URL(request.url)
+  const own = parseURL(request.url)
+  // Adapters must give the absolute URL; anything else is refused as a bad request, never an unexpected error.
+  if (own === undefined) throw new GuardError('ERR_REQUEST_INVALID', 'the request URL is not absolute')
   if (rules.publicUrl !== undefined) {
     const prefix = rules.publicUrl.pathname.replace(/\/$/, '')
     return `${rules.publicUrl.origin}${prefix}${own.pathname}${own.search}`

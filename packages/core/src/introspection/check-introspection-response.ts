@@ -1,0 +1,58 @@
+import { GuardError } from '../errors/guard-error.js'
+import { isPlainObject } from '../lib/encoding.js'
+
+/** Rules for an `active: true` response, fixed at `createGuard`. */
+export interface IntrospectionClaimRules {
+  readonly audiences: ReadonlySet<string>
+  readonly clockTolerance: number
+  readonly maxTokenLifetime: number
+}
+
+/** RFC 7662 §2.2: `active` must be the boolean `true`; `false`, a string, a number or nothing means inactive (E02, E13). */
+export function isActive(response: Record<string, unknown>): boolean {
+  return response.active === true
+}
+
+/**
+ * What an active introspection result must still satisfy here (RFC 7662 §2.2, RFC 9700 §2.3): `exp`
+ * present, a finite number of seconds, in the future and not further ahead than `maxTokenLifetime`;
+ * `nbf` not in the future; `iss`, when present, the issuer asked; `aud`, when present, naming this
+ * resource server; `sub`, `client_id` strings when present; `cnf` left to the binding step.
+ */
+export function checkIntrospectionClaims(
+  response: Record<string, unknown>,
+  issuer: string,
+  now: number,
+  rules: IntrospectionClaimRules,
+): void {
+  const { exp, nbf, iss, aud } = response
+  const tolerance = rules.clockTolerance
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) {
+    throw new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', 'the introspection response has no numeric "exp"')
+  }
+  if (exp <= now - tolerance) throw new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', 'the access token has expired')
+  if (exp > now + rules.maxTokenLifetime + tolerance) {
+    throw new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', 'the introspection "exp" lies further ahead than the longest accepted lifetime')
+  }
+  if (nbf !== undefined && !(typeof nbf === 'number' && nbf <= now + tolerance)) {
+    throw new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', 'the access token is not valid yet ("nbf")')
+  }
+  if (iss !== undefined && iss !== issuer) {
+    throw new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', 'the introspection "iss" is not the issuer that was asked')
+  }
+  if (aud !== undefined) {
+    const list = typeof aud === 'string' ? [aud] : aud
+    if (!Array.isArray(list) || !list.some((item) => typeof item === 'string' && rules.audiences.has(item))) {
+      throw new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', 'the introspection "aud" does not name this resource server')
+    }
+  }
+  // A `scope` that is not a string grants nothing (read as no scopes), as Spring does (attacks E05).
+  for (const name of ['sub', 'client_id'] as const) {
+    if (response[name] !== undefined && typeof response[name] !== 'string') {
+      throw new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', `the introspection "${name}" is not a string`)
+    }
+  }
+  if (response.cnf !== undefined && !isPlainObject(response.cnf)) {
+    throw new GuardError('ERR_CNF_INVALID', 'the introspection "cnf" is not an object')
+  }
+}

@@ -1,0 +1,53 @@
+import { fetchJSONObject, KeySourceError } from './fetch-json.js'
+import { metadataURLs } from './discover-jwks-uri.js'
+
+/** Before metadata is known, how soon a failed fetch may be tried again (ms). */
+export const METADATA_RETRY_MS = 5000
+
+/**
+ * An issuer's RFC 8414 / OpenID Connect metadata, fetched on first use and kept. Concurrent callers
+ * share one fetch; after a failure a new fetch is tried at most every `METADATA_RETRY_MS`. The
+ * document's `issuer` must equal the configured one exactly (RFC 8414 §3.3).
+ */
+export class IssuerMetadata {
+  #document: Record<string, unknown> | undefined
+  #pending: Promise<Record<string, unknown>> | undefined
+  #lastFailure = Number.NEGATIVE_INFINITY
+
+  constructor(
+    readonly issuer: string,
+    private readonly context: { readonly fetch: typeof fetch; readonly httpTimeoutMs: number; readonly clock: () => number },
+  ) {}
+
+  async get(): Promise<Record<string, unknown>> {
+    if (this.#document !== undefined) return this.#document
+    if (this.#pending === undefined && this.context.clock() - this.#lastFailure < METADATA_RETRY_MS) {
+      throw new KeySourceError(`metadata of "${this.issuer}" is unavailable (retrying shortly)`)
+    }
+    this.#pending ??= this.#fetch().finally(() => {
+      this.#pending = undefined
+    })
+    return this.#pending
+  }
+
+  async #fetch(): Promise<Record<string, unknown>> {
+    const failures: string[] = []
+    for (const url of metadataURLs(this.issuer)) {
+      let metadata: Record<string, unknown>
+      try {
+        metadata = await fetchJSONObject(url, this.context.fetch, this.context.httpTimeoutMs)
+      } catch (error) {
+        failures.push((error as Error).message)
+        continue
+      }
+      if (metadata.issuer !== this.issuer) {
+        this.#lastFailure = this.context.clock()
+        throw new KeySourceError(`metadata at ${url.href} names another issuer than "${this.issuer}"`)
+      }
+      this.#document = metadata
+      return metadata
+    }
+    this.#lastFailure = this.context.clock()
+    throw new KeySourceError(`discovery for "${this.issuer}" failed: ${failures.join('; ')}`)
+  }
+}

@@ -1,0 +1,67 @@
+import type { IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
+import type { TLSSocket } from 'node:tls'
+import type { ClientCertificate, RequestLike } from '../types.js'
+
+function isTLSSocket(socket: Socket): socket is TLSSocket {
+  return (socket as Partial<TLSSocket>).encrypted === true && typeof (socket as Partial<TLSSocket>).getPeerCertificate === 'function'
+}
+
+/** The socket's own address, for an HTTP/1.0 request that sent no `Host` (RFC 9112 §3.2). */
+function localAuthority(socket: Socket): string {
+  const address = socket.localAddress ?? '127.0.0.1'
+  const host = address.includes(':') ? `[${address}]` : address
+  return socket.localPort === undefined ? host : `${host}:${socket.localPort}`
+}
+
+/**
+ * The URL as the client addressed it: the connection's scheme, the `Host` header and the
+ * origin-form target. An absolute-form target (`GET http://host/path`) names its own authority,
+ * which then takes the place of `Host` (RFC 9112 §3.2.2). Forwarded headers are not read here.
+ */
+function readRequestURL(req: IncomingMessage, target: string, scheme: 'http' | 'https'): string {
+  if (!target.startsWith('/')) {
+    try {
+      const absolute = new URL(target)
+      return `${scheme}://${absolute.host}${absolute.pathname}${absolute.search}`
+    } catch {
+      // asterisk-form or garbage: fall through and let the core refuse what it cannot read
+    }
+  }
+  const host = req.headers.host
+  return `${scheme}://${host !== undefined && host.length > 0 ? host : localAuthority(req.socket)}${target}`
+}
+
+/** The DER of the TLS peer certificate (the leaf), when the client presented one (RFC 8705 §3). */
+function readClientCertificate(socket: TLSSocket): ClientCertificate | undefined {
+  const certificate = socket.getPeerCertificate() as ReturnType<TLSSocket['getPeerCertificate']> | null
+  const raw = certificate?.raw
+  return raw instanceof Uint8Array && raw.length > 0 ? raw : undefined
+}
+
+/**
+ * Builds the `RequestLike` of a Node request, once, for every Node adapter. Headers come from
+ * `headersDistinct`, which keeps every occurrence of a repeated field apart (Node's `headers` keeps
+ * only the first `Authorization` and joins `DPoP`), so repeats are refused. The TLS client certificate
+ * is read only when a certificate-bound token asks for it. `target` is the request target as received
+ * (frameworks that rewrite `req.url` for mounted routers keep the original: Express `originalUrl`).
+ * Forwarded headers are not believed here: the peer address is passed on, and the guard trusts them
+ * only from peers in `proxy.trusted`.
+ */
+export function requestFromNode(req: IncomingMessage, target: string = req.url ?? '/'): RequestLike {
+  const socket = req.socket
+  const tls = isTLSSocket(socket)
+  let certificate: ClientCertificate | undefined
+  let certificateRead = false
+  return {
+    method: req.method ?? 'GET',
+    url: readRequestURL(req, target, tls ? 'https' : 'http'),
+    headers: req.headersDistinct,
+    peerAddress: socket.remoteAddress,
+    get clientCertificate() {
+      if (!certificateRead && tls) certificate = readClientCertificate(socket)
+      certificateRead = true
+      return certificate
+    },
+  }
+}

@@ -1,0 +1,139 @@
+import { readCertificateDER } from '../binding/read-certificate-der.js'
+import { decodeBase64url, encodeBase64url } from '../lib/encoding.js'
+import type { RequestLike } from '../types.js'
+import { readHeaderValues } from './read-headers.js'
+
+/** How a proxy writes the client certificate into a header. */
+export type CertificateHeaderFormat = 'envoy' | 'aws-alb' | 'nginx' | 'rfc9440'
+
+/** The header a trusted proxy puts the client certificate in, and its format. */
+export interface CertificateHeader {
+  readonly name: string
+  readonly format: CertificateHeaderFormat
+}
+
+/** Built-in header names and their formats. */
+export const CERTIFICATE_HEADERS: Readonly<Record<string, CertificateHeaderFormat>> = {
+  'x-forwarded-client-cert': 'envoy',
+  'x-amzn-mtls-clientcert': 'aws-alb',
+  'x-ssl-client-cert': 'nginx',
+  'client-cert': 'rfc9440',
+}
+
+/** A certificate as a proxy reported it: its DER, or (Envoy `Hash=`) only its SHA-256. */
+export type ForwardedCertificate = { readonly der: Uint8Array } | { readonly thumbprint: string }
+
+/** Largest certificate header read, in characters. */
+const MAX_HEADER_LENGTH = 32 * 1024
+
+function decodeURIComponentSafe(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    return undefined
+  }
+}
+
+const PEM_BEGIN = /-----BEGIN CERTIFICATE-----/g
+
+/**
+ * A PEM certificate, URL-encoded or not; with `single`, exactly one certificate (nginx, Envoy `Cert`),
+ * else a chain whose first certificate is the leaf (AWS ALB). Neither encoding has a comma, so a value
+ * with one is two fields joined (Fetch `Headers` joins repeats with ", "), e.g. the client's own header
+ * and the proxy's: refused rather than judged on its first certificate.
+ */
+function fromURLEncodedPEM(value: string, single: boolean): ForwardedCertificate | undefined {
+  if (value.includes(',')) return undefined
+  const pem = decodeURIComponentSafe(value)
+  if (pem === undefined || (single && (pem.match(PEM_BEGIN) ?? []).length !== 1)) return undefined
+  const der = readCertificateDER(pem)
+  return der === undefined ? undefined : { der }
+}
+
+/** Splits an Envoy XFCC value into elements (commas inside quoted strings do not split). */
+function splitXFCC(value: string): string[] {
+  const elements: string[] = []
+  let current = ''
+  let quoted = false
+  for (let i = 0; i < value.length; i++) {
+    const char = value[i] as string
+    if (char === '\\' && quoted && i + 1 < value.length) {
+      current += char + (value[++i] as string)
+    } else if (char === '"') {
+      quoted = !quoted
+      current += char
+    } else if (char === ',' && !quoted) {
+      elements.push(current)
+      current = ''
+    } else {
+      current += char
+    }
+  }
+  elements.push(current)
+  return elements
+}
+
+/** The key=value pairs of one XFCC element, keys lower-cased; `undefined` when `Cert` or `Hash` occurs twice. */
+function readXFCCPairs(element: string): Map<string, string> | undefined {
+  const pairs = new Map<string, string>()
+  for (const pair of element.match(/(?:[^;"]+|"(?:[^"\\]|\\.)*")+/g) ?? []) {
+    const at = pair.indexOf('=')
+    if (at === -1) continue
+    const key = pair.slice(0, at).trim().toLowerCase()
+    let value = pair.slice(at + 1).trim()
+    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1).replace(/\\(.)/g, '$1')
+    if ((key === 'cert' || key === 'hash') && pairs.has(key)) return undefined
+    pairs.set(key, value)
+  }
+  return pairs
+}
+
+/**
+ * Envoy `x-forwarded-client-cert`: each hop appends an element, so the last one is what the nearest
+ * (trusted) proxy saw. `Cert` (URL-encoded PEM) is hashed ourselves; `Hash` (hex SHA-256 of the DER)
+ * is used only when no `Cert` is forwarded.
+ */
+function fromXFCC(value: string): ForwardedCertificate | undefined {
+  const element = splitXFCC(value).at(-1)
+  if (element === undefined) return undefined
+  const pairs = readXFCCPairs(element)
+  if (pairs === undefined) return undefined
+  const cert = pairs.get('cert')
+  if (cert !== undefined) return fromURLEncodedPEM(cert, true)
+  const hash = pairs.get('hash')
+  if (hash === undefined || !/^[0-9A-Fa-f]{64}$/.test(hash)) return undefined
+  const bytes = new Uint8Array(32)
+  for (let i = 0; i < 32; i++) bytes[i] = Number.parseInt(hash.slice(i * 2, i * 2 + 2), 16)
+  return { thumbprint: encodeBase64url(bytes) }
+}
+
+/** RFC 9440 `Client-Cert`: a structured-field byte sequence, `:base64 DER:`. */
+function fromRFC9440(value: string): ForwardedCertificate | undefined {
+  const match = /^:([A-Za-z0-9+/]+={0,2}):$/.exec(value.trim())
+  if (match === null) return undefined
+  const base64 = (match[1] as string).replace(/=+$/, '')
+  const der = decodeBase64url(base64.replace(/\+/g, '-').replace(/\//g, '_'))
+  return der === undefined || der.length === 0 ? undefined : { der }
+}
+
+/**
+ * Reads the client certificate a trusted proxy forwarded. Call only for a trusted peer: from any
+ * other, certificate headers are attacker input. Absent, `(null)` (Apache), doubly encoded or
+ * otherwise unreadable values count as no certificate.
+ */
+export function readCertificateHeader(request: RequestLike, header: CertificateHeader): ForwardedCertificate | undefined {
+  const values = readHeaderValues(request.headers, header.name)
+  if (values.length !== 1) return undefined
+  const value = (values[0] as string).trim()
+  if (value === '' || value === '(null)' || value.length > MAX_HEADER_LENGTH) return undefined
+  switch (header.format) {
+    case 'envoy':
+      return fromXFCC(value)
+    case 'rfc9440':
+      return fromRFC9440(value)
+    case 'aws-alb':
+      return fromURLEncodedPEM(value, false)
+    case 'nginx':
+      return fromURLEncodedPEM(value, true)
+  }
+}

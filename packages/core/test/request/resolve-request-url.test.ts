@@ -1,0 +1,103 @@
+/**
+ * `resolveRequestURL`: the URL the client addressed, which a DPoP proof's `htu` must equal (RFC 9449
+ * §4.3 check 9). `proxy.publicUrl` wins; forwarded headers count only from a trusted peer (attacks.md
+ * C34/C35; the same rows through guard.verify are in proxy-trust.test.ts).
+ */
+import { describe, expect, it } from 'vitest'
+import { compileTrustedProxies } from '../../src/request/proxy-trust.js'
+import { resolveRequestURL, type RequestURLRules } from '../../src/request/resolve-request-url.js'
+import type { RequestLike } from '../../src/types.js'
+
+const INTERNAL = 'http://10.0.0.5:8080/x?q=1'
+const PROXY = '10.0.0.7'
+
+function rules(trusted: string[] = ['10.0.0.0/8'], publicUrl?: string): RequestURLRules {
+  return { trusted: compileTrustedProxies(trusted).matcher, publicUrl: publicUrl === undefined ? undefined : new URL(publicUrl) }
+}
+
+/** A request from `peerAddress` (`null`: no peer address known). */
+function request(headers: Record<string, string | string[]> | Headers, peerAddress: string | null = PROXY, url = INTERNAL): RequestLike {
+  return { method: 'GET', url, headers, ...(peerAddress !== null && { peerAddress }) }
+}
+
+describe('resolveRequestURL', () => {
+  it('C35 from an untrusted or unknown peer, the request URL as given, whatever the headers say', () => {
+    const headers = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example', forwarded: 'host=evil.example;proto=https' }
+    expect(resolveRequestURL(request(headers, '203.0.113.9'), rules())).toBe(INTERNAL)
+    expect(resolveRequestURL(request(headers, null), rules())).toBe(INTERNAL)
+    expect(resolveRequestURL(request(headers, PROXY), rules([]))).toBe(INTERNAL)
+  })
+
+  it('C34 from a trusted peer, X-Forwarded-Proto and X-Forwarded-Host (query kept)', () => {
+    expect(resolveRequestURL(request({ 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.example.com' }), rules())).toBe('https://api.example.com/x?q=1')
+    expect(resolveRequestURL(request({ 'X-Forwarded-Proto': 'HTTPS', 'X-Forwarded-Host': 'api.example.com:8443' }), rules())).toBe('https://api.example.com:8443/x?q=1')
+  })
+
+  it('C34 RFC 7239 Forwarded (first element, quoted values) wins over X-Forwarded-*', () => {
+    const headers = {
+      forwarded: 'for=198.51.100.17;proto=https;host="api.example.com", for=10.0.0.9;proto=http;host=internal',
+      'x-forwarded-host': 'other.example',
+      'x-forwarded-proto': 'http',
+    }
+    expect(resolveRequestURL(request(headers), rules())).toBe('https://api.example.com/x?q=1')
+    expect(resolveRequestURL(request({ forwarded: 'Proto=HTTPS; Host=api.example.com' }), rules())).toBe('https://api.example.com/x?q=1')
+  })
+
+  it('the first of several comma-separated X-Forwarded values is used', () => {
+    const headers = { 'x-forwarded-proto': 'https, http', 'x-forwarded-host': 'api.example.com, 10.0.0.5:8080' }
+    expect(resolveRequestURL(request(headers), rules())).toBe('https://api.example.com/x?q=1')
+  })
+
+  it('X-Forwarded-Port replaces the port; X-Forwarded-Prefix goes before the path', () => {
+    const port = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.example.com:9999', 'x-forwarded-port': '8443' }
+    expect(resolveRequestURL(request(port), rules())).toBe('https://api.example.com:8443/x?q=1')
+    const prefix = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.example.com', 'x-forwarded-prefix': '/api/' }
+    expect(resolveRequestURL(request(prefix), rules())).toBe('https://api.example.com/api/x?q=1')
+  })
+
+  it('forwarded values that are not a host, a scheme, a port or a path are ignored', () => {
+    const headers = {
+      'x-forwarded-proto': 'javascript',
+      'x-forwarded-host': 'evil.example/path@x',
+      'x-forwarded-port': 'abc',
+      'x-forwarded-prefix': 'no-leading-slash',
+    }
+    expect(resolveRequestURL(request(headers), rules())).toBe('http://10.0.0.5:8080/x?q=1')
+    expect(resolveRequestURL(request({ 'x-forwarded-host': 'a b' }), rules())).toBe('http://10.0.0.5:8080/x?q=1')
+    expect(resolveRequestURL(request({ 'x-forwarded-prefix': '/a b' }), rules())).toBe('http://10.0.0.5:8080/x?q=1')
+  })
+
+  it('an IPv6 forwarded host keeps its brackets', () => {
+    expect(resolveRequestURL(request({ 'x-forwarded-proto': 'https', 'x-forwarded-host': '[2001:db8::1]' }), rules())).toBe('https://[2001:db8::1]/x?q=1')
+    expect(resolveRequestURL(request({ 'x-forwarded-host': '[2001:db8::1]', 'x-forwarded-port': '443' }), rules())).toBe('http://[2001:db8::1]:443/x?q=1')
+  })
+
+  it('a trusted peer with no forwarded headers: the request URL', () => {
+    expect(resolveRequestURL(request({}), rules())).toBe(INTERNAL)
+  })
+
+  it('Fetch Headers work as records do', () => {
+    const headers = new Headers({ 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.example.com' })
+    expect(resolveRequestURL(request(headers), rules())).toBe('https://api.example.com/x?q=1')
+  })
+
+  it('C34 publicUrl replaces the origin and adds its path prefix, for every peer; forwarded headers are then ignored', () => {
+    const fixed = rules(['10.0.0.0/8'], 'https://api.example.com/base/')
+    const headers = { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'http' }
+    expect(resolveRequestURL(request(headers, PROXY), fixed)).toBe('https://api.example.com/base/x?q=1')
+    expect(resolveRequestURL(request(headers, '203.0.113.9'), fixed)).toBe('https://api.example.com/base/x?q=1')
+    expect(resolveRequestURL(request({}, null), rules([], 'https://api.example.com'))).toBe('https://api.example.com/x?q=1')
+  })
+
+  it('a request URL that is not absolute is refused as an invalid request, not an unexpected error', () => {
+    for (const url of ['/x', '', 'not a url']) {
+      let caught: unknown
+      try {
+        resolveRequestURL(request({}, PROXY, url), rules())
+      } catch (error) {
+        caught = error
+      }
+      expect(caught).toMatchObject({ name: 'GuardError', code: 'ERR_REQUEST_INVALID', status: 400 })
+    }
+  })
+})

@@ -1,0 +1,243 @@
+/**
+ * Helpers for the DPoP suite (test/binding, test/replay, test/request/proxy-*): a frozen clock, a guard
+ * wired to a local issuer, DPoP-bound tokens, requests, hand-built proofs, and refusal assertions.
+ */
+import { generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto'
+import { calculateJwkThumbprint, type JWK } from 'jose'
+import { expect } from 'vitest'
+import { accessTokenHash, createDPoPKey, createDPoPProof, type DPoPKey, type DPoPProofOptions, type LocalIssuer } from '@fapi-guard/testing'
+import type { Guard } from '../../src/guard.js'
+import type { GuardError } from '../../src/errors/guard-error.js'
+import type { ErrorCode, GuardErrorStatus, OAuthErrorCode } from '../../src/errors/codes.js'
+import type { GuardOptions } from '../../src/options.js'
+import type { AuthContext, RequestLike } from '../../src/types.js'
+
+/** Frozen "now" of the suite, in seconds (2027-01-15). */
+export const NOW = 1_800_000_000
+/** The protected resource the proofs address. */
+export const API = 'https://api.example.test/accounts'
+/** The `algs` every default (fapi2) guard advertises. */
+export const ALGS = 'PS256 ES256 EdDSA'
+
+/** An injectable clock: `now` in milliseconds (the guard's `clock` option), moved by hand, never by sleeping. */
+export class TestClock {
+  ms: number
+  constructor(seconds = NOW) {
+    this.ms = seconds * 1000
+  }
+  readonly now = (): number => this.ms
+  get seconds(): number {
+    return Math.floor(this.ms / 1000)
+  }
+  advance(seconds: number): void {
+    this.ms += seconds * 1000
+  }
+}
+
+/** The options of a guard on the local issuer with a test clock, plus `extra`. */
+export function guardOptions(issuer: LocalIssuer, clock: TestClock, extra: Partial<GuardOptions> = {}): GuardOptions {
+  return { issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: issuer.audience, clock: clock.now, ...extra }
+}
+
+/** An access token bound to `jkt` (`cnf: { jkt }`), issued at the clock's now, valid for `expiresIn` seconds. */
+export function boundToken(
+  issuer: LocalIssuer,
+  clock: TestClock,
+  jkt: string,
+  options: { claims?: Record<string, unknown>; expiresIn?: number } = {},
+): Promise<string> {
+  return issuer.mint({ cnf: { jkt }, ...options.claims }, { now: clock.seconds, expiresIn: options.expiresIn ?? 3600 })
+}
+
+/** What a test request carries. */
+export interface RequestParts {
+  readonly token: string
+  readonly proof?: string | readonly string[] | undefined
+  readonly scheme?: string
+  readonly method?: string
+  readonly url?: string
+  readonly headers?: Record<string, string | readonly string[]>
+  readonly peerAddress?: string
+}
+
+/** A `RequestLike` with `Authorization: <scheme> <token>` and `DPoP: <proof>` (when given). */
+export function dpopRequest(parts: RequestParts): RequestLike {
+  const headers: Record<string, string | readonly string[]> = { authorization: `${parts.scheme ?? 'DPoP'} ${parts.token}`, ...parts.headers }
+  if (parts.proof !== undefined) headers.dpop = parts.proof
+  return {
+    method: parts.method ?? 'GET',
+    url: parts.url ?? API,
+    headers,
+    ...(parts.peerAddress !== undefined && { peerAddress: parts.peerAddress }),
+  }
+}
+
+/** A client of the guard: its DPoP key, a token bound to it, and a proof maker with the suite's defaults. */
+export interface Client {
+  readonly key: DPoPKey
+  readonly token: string
+  /** A fresh proof for `API` (GET, `iat` = clock now, `ath` of the token) with `overrides`. */
+  proof(overrides?: Partial<DPoPProofOptions>): Promise<string>
+  /** The request with a fresh proof (or `proof` when given). */
+  request(overrides?: Partial<DPoPProofOptions> & { requestUrl?: string; requestMethod?: string }): Promise<RequestLike>
+}
+
+export async function createClient(
+  issuer: LocalIssuer,
+  clock: TestClock,
+  options: { alg?: DPoPKey['alg']; key?: DPoPKey; expiresIn?: number } = {},
+): Promise<Client> {
+  const key = options.key ?? (await createDPoPKey(options.alg ?? 'ES256'))
+  const token = await boundToken(issuer, clock, key.thumbprint, options.expiresIn === undefined ? {} : { expiresIn: options.expiresIn })
+  const proof = (overrides: Partial<DPoPProofOptions> = {}) =>
+    createDPoPProof({ key, method: 'GET', url: API, accessToken: token, iat: clock.seconds, ...overrides })
+  return {
+    key,
+    token,
+    proof,
+    async request(overrides = {}) {
+      const { requestUrl, requestMethod, ...proofOverrides } = overrides
+      return dpopRequest({
+        token,
+        proof: await proof(proofOverrides),
+        method: requestMethod ?? proofOverrides.method ?? 'GET',
+        url: requestUrl ?? API,
+      })
+    },
+  }
+}
+
+/** The `GuardError` a verification rejects with (fails the test when it resolves). */
+export async function refusal(promise: Promise<AuthContext>): Promise<GuardError> {
+  let result: AuthContext
+  try {
+    result = await promise
+  } catch (error) {
+    expect((error as Error).name).toBe('GuardError')
+    return error as GuardError
+  }
+  throw new Error(`expected a refusal, got an AuthContext for ${result.issuer}`)
+}
+
+/** What a refusal must carry. */
+export interface Expected {
+  readonly status: GuardErrorStatus
+  readonly error: OAuthErrorCode | undefined
+  readonly code: ErrorCode
+  /** Exact `www-authenticate`, or a pattern. */
+  readonly challenge?: string | RegExp
+}
+
+/** Verifies and checks the refusal; returns it for further checks. */
+export async function expectRefused(guard: Guard, request: RequestLike, expected: Expected): Promise<GuardError> {
+  const error = await refusal(guard.verify(request))
+  expect({ status: error.status, error: error.error, code: error.code }).toEqual({
+    status: expected.status,
+    error: expected.error,
+    code: expected.code,
+  })
+  if (typeof expected.challenge === 'string') expect(error.headers['www-authenticate']).toBe(expected.challenge)
+  else if (expected.challenge !== undefined) expect(error.headers['www-authenticate']).toMatch(expected.challenge)
+  return error
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/**
+ * The challenge of a refusal of a DPoP request: an error-free `Bearer realm="api"` (the scheme not used),
+ * then `DPoP error=…, error_description=…, algs=…` (RFC 9449 §7.1, §7.2 rule b).
+ */
+export function dpopChallenge(error: OAuthErrorCode, description?: string, algs = ALGS): RegExp {
+  const describe = description === undefined ? '[^"]*' : escape(description)
+  return new RegExp(`^Bearer realm="api", DPoP error="${error}", error_description="${describe}", algs="${escape(algs)}"$`)
+}
+
+/** 401 `invalid_dpop_proof` with `code`, in the DPoP challenge. */
+export function invalidProof(code: ErrorCode): Expected {
+  return { status: 401, error: 'invalid_dpop_proof', code, challenge: dpopChallenge('invalid_dpop_proof') }
+}
+
+/** RFC 6749 Appendix A NQCHAR, as RFC 9449 §8.1 requires of `DPoP-Nonce`. */
+export const NQCHAR = /^[\x21\x23-\x5B\x5D-\x7E]+$/
+
+/** Header names of a record that equal `name` case-insensitively. */
+export function headerCount(headers: Readonly<Record<string, string>>, name: string): number {
+  return Object.keys(headers).filter((key) => key.toLowerCase() === name).length
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Hand-built proofs (what createDPoPProof refuses to make: `alg: none`, HMAC, wrong key types, …)
+
+/** base64url without padding. */
+export function b64u(data: string | Uint8Array): string {
+  return Buffer.from(data).toString('base64url')
+}
+
+/** A proof key held by node:crypto, with its private JWK (`d`) at hand. */
+export interface NodeProofKey {
+  readonly privateKey: KeyObject
+  readonly publicJwk: JWK
+  readonly privateJwk: JWK
+  readonly thumbprint: string
+}
+
+/** A P-256 key pair from node:crypto. */
+export async function nodeProofKey(): Promise<NodeProofKey> {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const publicJwk = publicKey.export({ format: 'jwk' }) as JWK
+  return {
+    privateKey,
+    publicJwk,
+    privateJwk: privateKey.export({ format: 'jwk' }) as JWK,
+    thumbprint: await calculateJwkThumbprint(publicJwk, 'sha256'),
+  }
+}
+
+/** A signer over the JWS signing input. */
+export type Signer = (input: string) => Uint8Array | Promise<Uint8Array>
+
+/** ES256 (raw r‖s) with a node:crypto P-256 key. */
+export function es256Signer(key: KeyObject): Signer {
+  return (input) => new Uint8Array(nodeSign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }))
+}
+
+const SUBTLE: Record<DPoPKey['alg'], AlgorithmIdentifier | RsaPssParams | EcdsaParams> = {
+  ES256: { name: 'ECDSA', hash: 'SHA-256' },
+  ES384: { name: 'ECDSA', hash: 'SHA-384' },
+  PS256: { name: 'RSA-PSS', saltLength: 32 },
+  RS256: { name: 'RSASSA-PKCS1-v1_5' },
+  EdDSA: { name: 'Ed25519' },
+}
+
+/** A signer with a test-kit DPoP key (Web Crypto), as its `alg` says. */
+export function dpopKeySigner(key: DPoPKey): Signer {
+  return async (input) => new Uint8Array(await crypto.subtle.sign(SUBTLE[key.alg], key.privateKey, new TextEncoder().encode(input)))
+}
+
+/** Builds a compact JWS by hand; header and payload as objects or raw JSON text. */
+export async function handProof(header: unknown, payload: unknown, signer: Signer | null): Promise<string> {
+  const segment = (value: unknown) => b64u(typeof value === 'string' ? value : JSON.stringify(value))
+  const input = `${segment(header)}.${segment(payload)}`
+  return `${input}.${signer === null ? '' : b64u(await signer(input))}`
+}
+
+/** The claims of a valid proof for `API` at `iat`, bound to `token`. */
+export function proofClaims(token: string, iat: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { jti: crypto.randomUUID(), htm: 'GET', htu: API, iat, ath: accessTokenHash(token), ...extra }
+}
+
+/** The three segments of a compact JWS. */
+export function segments(jws: string): [string, string, string] {
+  const [header = '', payload = '', signature = ''] = jws.split('.')
+  return [header, payload, signature]
+}
+
+/** The same JWS with the first signature byte changed (the signature no longer verifies). */
+export function corruptSignature(jws: string): string {
+  const [header, payload, signature] = segments(jws)
+  const bytes = Buffer.from(signature, 'base64url')
+  bytes[0] = (bytes[0] as number) ^ 0x01
+  return `${header}.${payload}.${bytes.toString('base64url')}`
+}
