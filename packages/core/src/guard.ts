@@ -9,9 +9,8 @@ import type { CryptoBackend } from './keys/crypto-backend.js'
 import { IssuerKeyStore } from './keys/issuer-key-store.js'
 import { checkIntrospectionClaims, isActive, type IntrospectionClaimRules } from './introspection/check-introspection-response.js'
 import { TokenIntrospector } from './introspection/introspect-token.js'
-import { IssuerMetadata } from './keys/issuer-metadata.js'
-import { decodeJSONObject } from './lib/encoding.js'
-import { isSecureOrLoopback, parseURL } from './lib/url.js'
+import { IssuerMetadata, metadataEndpoint } from './keys/issuer-metadata.js'
+import { decodeJSONObject, isPlainObject } from './lib/encoding.js'
 import {
   DPOP_PROOF_MAX_FUTURE,
   resolveOptions,
@@ -76,12 +75,10 @@ function createIntrospector(
     if (configured !== undefined) return configured
     const document = await metadata.get()
     const aliases = document.mtls_endpoint_aliases
-    const alias = settings.authMethod === 'tls_client_auth' && typeof aliases === 'object' && aliases !== null
-      ? (aliases as Record<string, unknown>).introspection_endpoint
-      : undefined
-    const value = typeof alias === 'string' ? alias : document.introspection_endpoint
-    const url = typeof value === 'string' ? parseURL(value) : undefined
-    if (url === undefined || !isSecureOrLoopback(url)) throw new Error('no usable introspection_endpoint')
+    const alias =
+      settings.authMethod === 'tls_client_auth' && isPlainObject(aliases) ? metadataEndpoint(aliases, 'introspection_endpoint') : undefined
+    const url = alias ?? metadataEndpoint(document, 'introspection_endpoint')
+    if (url === undefined) throw new Error('no usable introspection_endpoint')
     return url
   }
   return new TokenIntrospector({
@@ -127,6 +124,7 @@ class ResourceGuard implements Guard {
       const metadata = new IssuerMetadata(name, context)
       const keyStore = new IssuerKeyStore(issuer, {
         ...context,
+        metadata,
         backend,
         cooldownMs: options.jwksCooldownMs,
         maxAgeMs: options.jwksCacheMaxAgeMs,

@@ -2,7 +2,7 @@ import { GuardError, type AuthScheme } from '../errors/guard-error.js'
 import type { CryptoBackend } from '../keys/crypto-backend.js'
 import { encodeBase64url, timingSafeEqualString } from '../lib/encoding.js'
 import type { AddressMatcher } from '../request/proxy-trust.js'
-import { readCertificateHeader, type CertificateHeader } from '../request/read-certificate-header.js'
+import { hasCertificateHeader, readCertificateHeader, type CertificateHeader } from '../request/read-certificate-header.js'
 import type { RequestLike } from '../types.js'
 import { readCertificateDER } from './read-certificate-der.js'
 
@@ -23,14 +23,16 @@ export async function certificateThumbprint(der: Uint8Array, backend: CryptoBack
 /**
  * The thumbprint of the certificate this request presented: from the TLS connection or the caller
  * (`RequestLike.clientCertificate`), else from the certificate header of a trusted proxy. When both
- * are there they must agree. The DER is hashed, never parsed.
+ * are there they must agree. A header the trusted proxy sent that holds no readable certificate
+ * (`(null)`, empty, repeated, garbled) means the client presented none: the connection's own
+ * certificate, which may be the proxy's, does not stand in for it. The DER is hashed, never parsed.
  */
 export async function presentedThumbprint(request: RequestLike, scheme: AuthScheme, rules: CertificateRules): Promise<string | undefined> {
   const der = readCertificateDER(request.clientCertificate)
   const own = der === undefined ? undefined : await certificateThumbprint(der, rules.backend)
   if (rules.header === undefined || !rules.trusted(request.peerAddress)) return own
   const forwarded = readCertificateHeader(request, rules.header)
-  if (forwarded === undefined) return own
+  if (forwarded === undefined) return hasCertificateHeader(request, rules.header) ? undefined : own
   const relayed = 'der' in forwarded ? await certificateThumbprint(forwarded.der, rules.backend) : forwarded.thumbprint
   if (own !== undefined && own !== relayed) {
     throw new GuardError('ERR_MTLS_CERTIFICATE_MISMATCH', 'the certificate forwarded by the proxy differs from the TLS client certificate', { scheme })

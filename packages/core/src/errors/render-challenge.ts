@@ -44,8 +44,9 @@ export function renderWWWAuthenticate(challenges: readonly Challenge[]): string 
 }
 
 /**
- * The challenges for a refusal (RFC 6750 §3, RFC 9449 §7.1–7.2). The error goes in the challenge of
- * the scheme the client used, or in every offered one when that is unknown; no credentials → no error.
+ * The challenges for a refusal (RFC 6750 §3, RFC 9449 §7.1–7.2), one per offered scheme. The error goes
+ * in the challenge of the scheme the client used, or in every offered one when that is unknown or not
+ * offered; no credentials → no error.
  */
 export function buildChallenges(config: ChallengeConfig, error: GuardError): Challenge[] {
   const challenges: Challenge[] = []
@@ -55,8 +56,11 @@ export function buildChallenges(config: ChallengeConfig, error: GuardError): Cha
     if (config.descriptions) errorParams.push(['error_description', sanitizeDescription(error.description)])
     if (error.scope !== undefined) errorParams.push(['scope', error.scope])
   }
-  const carriesError = (scheme: AuthScheme) => error.scheme === undefined || error.scheme === scheme
-  if (config.bearer || error.scheme === 'Bearer') {
+  const offered = (scheme: AuthScheme) => (scheme === 'Bearer' ? config.bearer : config.dpopAlgs !== undefined)
+  // The error goes where the client will look: the scheme it used, or every offered one when that
+  // is unknown or not offered here (a Bearer request to a DPoP-only resource gets it in `DPoP`).
+  const carriesError = (scheme: AuthScheme) => error.scheme === undefined || error.scheme === scheme || !offered(error.scheme)
+  if (config.bearer) {
     const params: Array<[string, string]> = []
     if (config.realm !== undefined) params.push(['realm', config.realm])
     if (carriesError('Bearer')) params.push(...errorParams)

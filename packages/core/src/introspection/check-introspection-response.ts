@@ -17,7 +17,8 @@ export function isActive(response: Record<string, unknown>): boolean {
  * What an active introspection result must still satisfy here (RFC 7662 §2.2, RFC 9700 §2.3): `exp`
  * present, a finite number of seconds, in the future and not further ahead than `maxTokenLifetime`;
  * `nbf` not in the future; `iss`, when present, the issuer asked; `aud`, when present, naming this
- * resource server; `sub`, `client_id` strings when present; `cnf` left to the binding step.
+ * resource server; `sub`, `client_id` strings when present; a `token_type` of DPoP only with `cnf.jkt`;
+ * `cnf` itself left to the binding step.
  */
 export function checkIntrospectionClaims(
   response: Record<string, unknown>,
@@ -54,5 +55,11 @@ export function checkIntrospectionClaims(
   }
   if (response.cnf !== undefined && !isPlainObject(response.cnf)) {
     throw new GuardError('ERR_CNF_INVALID', 'the introspection "cnf" is not an object')
+  }
+  // RFC 9449 §6.2: a DPoP-bound token is described with `cnf.jkt`. A `token_type` of DPoP (compared
+  // case-insensitively, RFC 6749 §7.1) without it announces a binding that cannot be checked (attacks E10).
+  const tokenType = response.token_type
+  if (typeof tokenType === 'string' && tokenType.toLowerCase() === 'dpop' && !(isPlainObject(response.cnf) && response.cnf.jkt !== undefined)) {
+    throw new GuardError('ERR_CNF_INVALID', 'the introspection "token_type" is DPoP but "cnf" has no "jkt"')
   }
 }

@@ -1,8 +1,8 @@
 import { GuardError } from '../errors/guard-error.js'
 import type { ResolvedIssuer } from '../options.js'
 import type { CryptoBackend } from './crypto-backend.js'
-import { discoverJWKSURI } from './discover-jwks-uri.js'
 import { fetchJSONObject, KeySourceError } from './fetch-json.js'
+import { metadataEndpoint, type IssuerMetadata } from './issuer-metadata.js'
 import { candidateKeys, MIN_RSA_BITS, readKeySet, type KeyEntry } from './select-key.js'
 
 /** Before any key is known, how soon a failed fetch may be tried again (ms). */
@@ -18,6 +18,8 @@ export interface KeyStoreContext {
   /** Age after which the key set is refreshed in the background. */
   readonly maxAgeMs: number
   readonly clock: () => number
+  /** The issuer's metadata, for discovery of `jwks_uri` (shared with introspection). */
+  readonly metadata: IssuerMetadata
 }
 
 /** A key ready for `CryptoBackend.verify`, and the `kid` it was found by. */
@@ -124,7 +126,11 @@ export class IssuerKeyStore {
   async #fetchKeys(): Promise<void> {
     this.#lastAttempt = this.context.clock()
     const { fetch, httpTimeoutMs } = this.context
-    this.#jwksUri ??= await discoverJWKSURI(this.issuer.issuer, fetch, httpTimeoutMs)
+    if (this.#jwksUri === undefined) {
+      const jwksUri = metadataEndpoint(await this.context.metadata.get(), 'jwks_uri')
+      if (jwksUri === undefined) throw new KeySourceError(`the metadata of "${this.issuer.issuer}" has no https "jwks_uri"`)
+      this.#jwksUri = jwksUri
+    }
     const document = await fetchJSONObject(this.#jwksUri, fetch, httpTimeoutMs)
     let entries: KeyEntry[]
     try {

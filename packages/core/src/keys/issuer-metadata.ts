@@ -1,5 +1,25 @@
+import { isSecureOrLoopback, parseURL } from '../lib/url.js'
 import { fetchJSONObject, KeySourceError } from './fetch-json.js'
-import { metadataURLs } from './discover-jwks-uri.js'
+
+/**
+ * Metadata URLs to try for an issuer, in order: RFC 8414 §3.1 (`/.well-known/oauth-authorization-server`
+ * inserted before the path), then OpenID Connect Discovery 1.0 §4 (`/.well-known/openid-configuration` appended).
+ */
+export function metadataURLs(issuer: string): URL[] {
+  const url = new URL(issuer)
+  const path = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '')
+  return [
+    new URL(`${url.origin}/.well-known/oauth-authorization-server${path}`),
+    new URL(`${url.origin}${path}/.well-known/openid-configuration`),
+  ]
+}
+
+/** An endpoint URL from metadata: a string, absolute, https (plain http only on loopback hosts). */
+export function metadataEndpoint(metadata: Record<string, unknown>, member: string): URL | undefined {
+  const value = metadata[member]
+  const url = typeof value === 'string' ? parseURL(value) : undefined
+  return url !== undefined && isSecureOrLoopback(url) ? url : undefined
+}
 
 /** Before metadata is known, how soon a failed fetch may be tried again (ms). */
 export const METADATA_RETRY_MS = 5000

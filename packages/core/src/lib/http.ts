@@ -36,15 +36,44 @@ export async function fetchDocument(
     void response.body?.cancel().catch(() => {})
     throw new HTTPExchangeError(`${where} answered a body over ${maxBytes} bytes`)
   }
-  let text: string
+  let text: string | undefined
   try {
-    text = await response.text()
+    text = await readCapped(response, maxBytes)
   } catch (cause) {
     throw new HTTPExchangeError(`${where} ${isTimeout(cause, signal) ? `timed out after ${timeoutMs} ms` : 'failed while reading the body'}`)
   }
-  if (text.length > maxBytes) throw new HTTPExchangeError(`${where} answered a body over ${maxBytes} bytes`)
+  if (text === undefined) throw new HTTPExchangeError(`${where} answered a body over ${maxBytes} bytes`)
   const contentType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
   return { contentType, text }
+}
+
+/**
+ * The body as UTF-8 text, read chunk by chunk and given up (`undefined`) as soon as it passes `maxBytes`
+ * bytes: an endless or huge body is cut off at the cap, not buffered until the timeout. Bytes, not
+ * UTF-16 units, are counted.
+ */
+async function readCapped(response: Response, maxBytes: number): Promise<string | undefined> {
+  if (response.body === null) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > maxBytes) {
+      void reader.cancel().catch(() => {})
+      return undefined
+    }
+    chunks.push(value)
+  }
+  const bytes = new Uint8Array(size)
+  let at = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, at)
+    at += chunk.byteLength
+  }
+  return new TextDecoder().decode(bytes)
 }
 
 function isTimeout(cause: unknown, signal: AbortSignal): boolean {

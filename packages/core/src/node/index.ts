@@ -12,3 +12,4 @@ export function createGuard(options: GuardOptions): Guard {
 }
 
 export * from '../public.js'
+export { requestFromNode } from './request-from-node.js'

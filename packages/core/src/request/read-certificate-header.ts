@@ -116,6 +116,11 @@ function fromRFC9440(value: string): ForwardedCertificate | undefined {
   return der === undefined || der.length === 0 ? undefined : { der }
 }
 
+/** Whether the request carries the certificate header at all (readable or not). */
+export function hasCertificateHeader(request: RequestLike, header: CertificateHeader): boolean {
+  return readHeaderValues(request.headers, header.name).length > 0
+}
+
 /**
  * Reads the client certificate a trusted proxy forwarded. Call only for a trusted peer: from any
  * other, certificate headers are attacker input. Absent, `(null)` (Apache), doubly encoded or
