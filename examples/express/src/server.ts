@@ -1,5 +1,5 @@
 import { guard, requireScopes } from '@fapi-guard/express'
-import express, { type Express } from 'express'
+import express, { type Express, type RequestHandler } from 'express'
 import { once } from 'node:events'
 import { createServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
@@ -12,18 +12,21 @@ export interface APIOptions {
   readonly audience: string
 }
 
+/** The route itself: runs only after the guard verified the token, its binding and the scope. */
+export const listAccounts: RequestHandler = (req, res) => {
+  res.json({
+    owner: req.auth?.subject,
+    accounts: [{ id: 'acc-1', currency: 'EUR', balance: '1024.50' }],
+  })
+}
+
 /**
  * The protected API: `GET /accounts` needs a valid access token with scope `accounts:read`.
  * Default FAPI 2.0 profile, so the token must be sender-constrained — here certificate-bound (RFC 8705).
  */
 export function createApp({ issuer, audience }: APIOptions): Express {
   const app = express()
-  app.get('/accounts', guard({ issuer, audience }), requireScopes('accounts:read'), (req, res) => {
-    res.json({
-      owner: req.auth?.subject,
-      accounts: [{ id: 'acc-1', currency: 'EUR', balance: '1024.50' }],
-    })
-  })
+  app.get('/accounts', guard({ issuer, audience }), requireScopes('accounts:read'), listAccounts)
   return app
 }
 

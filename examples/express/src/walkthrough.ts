@@ -1,6 +1,8 @@
 import { createLocalIssuer, createTestCertificate, type TestCertificate } from '@fapi-guard/testing'
-import { request } from 'node:https'
+import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { request as httpsRequest } from 'node:https'
 import { pathToFileURL } from 'node:url'
+import { CERTIFICATE_HEADER, startAPIBehindProxy } from './server-behind-proxy.js'
 import { startAPI } from './server.js'
 
 /** One request of the walkthrough and what came back. */
@@ -20,8 +22,13 @@ interface Scenario {
   /** Why the API should answer `expected`. */
   readonly because: string
   readonly token: string | undefined
-  /** The client certificate presented in the TLS handshake. */
+  /** The client certificate: presented in the TLS handshake, or forwarded by the proxy. */
   readonly certificate: TestCertificate
+  /**
+   * `tls`: straight to the HTTPS API, the certificate in the handshake. `proxy`: to the API behind
+   * an nginx-style proxy, as that proxy would send it (the certificate in `X-SSL-Client-Cert`).
+   */
+  readonly via: 'tls' | 'proxy'
 }
 
 interface Answer {
@@ -29,38 +36,55 @@ interface Answer {
   readonly wwwAuthenticate: string | undefined
 }
 
-/** One HTTPS request with a client certificate, trusting only the API's own certificate. */
-function call(url: string, scenario: Scenario, serverCertificate: string): Promise<Answer> {
+/** The running APIs: over HTTPS with the client's TLS certificate, and behind a proxy over HTTP. */
+interface Targets {
+  readonly tls: string
+  readonly proxy: string
+  readonly serverCertificate: string
+}
+
+/**
+ * One request: over HTTPS with the client certificate in the handshake, trusting only the API's own
+ * certificate; or, as the proxy in front of the proxied API would send it, over HTTP on loopback
+ * with the certificate URL-encoded in `X-SSL-Client-Cert` (nginx `$ssl_client_escaped_cert`).
+ */
+function call(targets: Targets, scenario: Scenario): Promise<Answer> {
+  const authorization: Record<string, string> = scenario.token === undefined ? {} : { authorization: `Bearer ${scenario.token}` }
   return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        ca: serverCertificate,
-        cert: scenario.certificate.cert,
-        key: scenario.certificate.key,
-        agent: false,
-        headers: scenario.token === undefined ? {} : { authorization: `Bearer ${scenario.token}` },
-      },
-      (res) => {
-        res.resume()
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, wwwAuthenticate: res.headers['www-authenticate'] }))
-        res.on('error', reject)
-      },
-    )
+    const onResponse = (res: IncomingMessage) => {
+      res.resume()
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, wwwAuthenticate: res.headers['www-authenticate'] }))
+      res.on('error', reject)
+    }
+    const req =
+      scenario.via === 'tls'
+        ? httpsRequest(
+            `${targets.tls}/accounts`,
+            { ca: targets.serverCertificate, cert: scenario.certificate.cert, key: scenario.certificate.key, agent: false, headers: authorization },
+            onResponse,
+          )
+        : httpRequest(
+            `${targets.proxy}/accounts`,
+            { agent: false, headers: { ...authorization, [CERTIFICATE_HEADER]: encodeURIComponent(scenario.certificate.cert) } },
+            onResponse,
+          )
     req.on('error', reject)
     req.end()
   })
 }
 
 /**
- * Starts a local issuer and the API (HTTPS, ephemeral loopback port), makes the four requests,
- * shuts both down and returns what each request got. Prints nothing.
+ * Starts a local issuer, the API (HTTPS, ephemeral loopback port) and the same API in its
+ * behind-a-proxy mode (HTTP on loopback), makes the five requests, shuts everything down and returns
+ * what each request got. Prints nothing.
  */
 export async function runWalkthrough(): Promise<ScenarioResult[]> {
   const issuer = await createLocalIssuer()
   const serverCertificate = createTestCertificate('localhost')
   const api = await startAPI({ issuer: issuer.issuer, audience: issuer.audience, tls: serverCertificate })
+  const proxied = await startAPIBehindProxy({ issuer: issuer.issuer, audience: issuer.audience })
   try {
+    const targets: Targets = { tls: api.origin, proxy: proxied.origin, serverCertificate: serverCertificate.cert }
     const client = createTestCertificate('client')
     const other = createTestCertificate('another-client')
     const bound = { 'x5t#S256': client.thumbprint }
@@ -74,6 +98,7 @@ export async function runWalkthrough(): Promise<ScenarioResult[]> {
         because: 'the certificate is the one the token is bound to',
         token,
         certificate: client,
+        via: 'tls',
       },
       {
         title: 'same token, another client certificate',
@@ -81,6 +106,7 @@ export async function runWalkthrough(): Promise<ScenarioResult[]> {
         because: 'a stolen token is useless without its certificate',
         token,
         certificate: other,
+        via: 'tls',
       },
       {
         title: 'no token',
@@ -88,6 +114,7 @@ export async function runWalkthrough(): Promise<ScenarioResult[]> {
         because: 'the challenge tells the client how to authenticate',
         token: undefined,
         certificate: client,
+        via: 'tls',
       },
       {
         title: 'token without scope accounts:read',
@@ -95,12 +122,21 @@ export async function runWalkthrough(): Promise<ScenarioResult[]> {
         because: 'the challenge names the scope the route needs',
         token: narrowToken,
         certificate: client,
+        via: 'tls',
+      },
+      {
+        title: 'same token, certificate forwarded by a trusted proxy',
+        expected: 200,
+        because: 'behind nginx the certificate arrives in X-SSL-Client-Cert from loopback, a trusted peer',
+        token,
+        certificate: client,
+        via: 'proxy',
       },
     ]
 
     const results: ScenarioResult[] = []
     for (const scenario of scenarios) {
-      const answer = await call(`${api.origin}/accounts`, scenario, serverCertificate.cert)
+      const answer = await call(targets, scenario)
       const ok = answer.status === scenario.expected
       results.push({
         title: scenario.title,
@@ -113,6 +149,7 @@ export async function runWalkthrough(): Promise<ScenarioResult[]> {
     }
     return results
   } finally {
+    await proxied.close()
     await api.close()
     await issuer.close()
   }

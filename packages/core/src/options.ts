@@ -485,10 +485,15 @@ function checkProxy(value: unknown): ResolvedOptions['proxy'] {
       fail('proxy.publicUrl', 'must not have a query, fragment or userinfo')
     }
   }
-  return { trusted: matcher, publicUrl, certificateHeader: checkCertificateHeader(value.certificateHeader) }
+  const certificateHeader = checkCertificateHeader(value.certificateHeader)
+  if (certificateHeader !== undefined && trusted.length === 0) {
+    fail('proxy.certificateHeader', 'is read only from trusted proxies, and "proxy.trusted" is empty')
+  }
+  return { trusted: matcher, publicUrl, certificateHeader }
 }
 
 const CERTIFICATE_FORMATS: readonly CertificateHeaderFormat[] = ['envoy', 'aws-alb', 'nginx', 'rfc9440']
+const RESERVED_HEADERS = /^(authorization|dpop|host|forwarded|x-forwarded-(for|host|proto|port|prefix)|cookie|content-.*)$/i
 
 function checkCertificateHeader(value: unknown): CertificateHeader | undefined {
   if (value === undefined) return undefined
@@ -500,6 +505,8 @@ function checkCertificateHeader(value: unknown): CertificateHeader | undefined {
   if (!isPlainObject(value) || typeof value.name !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value.name)) {
     fail('proxy.certificateHeader', 'must be a built-in header name or { name, format } with a valid header name')
   }
+  for (const key of Object.keys(value)) if (key !== 'name' && key !== 'format') fail(`proxy.certificateHeader.${key}`, 'is not a known option')
+  if (RESERVED_HEADERS.test(value.name)) fail('proxy.certificateHeader.name', `"${value.name}" is a header with another meaning`)
   if (!CERTIFICATE_FORMATS.includes(value.format as CertificateHeaderFormat)) {
     fail('proxy.certificateHeader.format', `must be one of ${CERTIFICATE_FORMATS.join(', ')}`)
   }

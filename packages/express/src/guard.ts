@@ -59,11 +59,14 @@ function checkAdapterOptions(options: unknown): boolean {
 
 /**
  * Express middleware that lets a request through only with a valid, sender-constrained access
- * token: RFC 9068 JWT checks, RFC 8705 certificate binding on the TLS client certificate, scopes,
- * RFC 6750 errors. Options are checked now (a `TypeError` names the bad one). On success
- * `req.auth` holds the `AuthContext`; on refusal the route never runs.
+ * token: RFC 9068 JWT checks, DPoP (RFC 9449), RFC 8705 certificate binding on the TLS client
+ * certificate (or the one a trusted proxy forwards in `proxy.certificateHeader`), scopes, RFC 6750
+ * errors. Options are checked now (a `TypeError` names the bad one). On success `req.auth` holds
+ * the `AuthContext`; on refusal the route never runs.
  *
- * Does not trust `X-Forwarded-*` headers: the URL is built from the connection and `Host`.
+ * Ignores Express's `trust proxy`: `X-Forwarded-*` and certificate headers count only when the
+ * connection comes from a peer in `proxy.trusted` (none by default); the URL is otherwise built
+ * from the connection and `Host`.
  */
 export function guard(options: ExpressGuardOptions): RequestHandler
 /** Express middleware around a guard you already built with the core's `createGuard`. */
