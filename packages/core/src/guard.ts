@@ -11,6 +11,7 @@ import { checkIntrospectionClaims, isActive, type IntrospectionClaimRules } from
 import { TokenIntrospector } from './introspection/introspect-token.js'
 import { IssuerMetadata, metadataEndpoint } from './keys/issuer-metadata.js'
 import { decodeJSONObject, isPlainObject } from './lib/encoding.js'
+import { lruClock } from './lib/lru-clock.js'
 import {
   DPOP_PROOF_MAX_FUTURE,
   resolveOptions,
@@ -137,7 +138,12 @@ class ResourceGuard implements Guard {
     this.#introspectors = introspectors
     this.#introspectionRules = options
     this.#credentialRules = { dpopEnabled: options.dpop.enabled, maxTokenLength: options.maxTokenLength }
-    this.#jwtRules = { ...options, keyStores, backend }
+    this.#jwtRules = {
+      ...options,
+      keyStores,
+      backend,
+      tokenCache: options.tokenCacheMax === 0 ? undefined : new LRUCache({ max: options.tokenCacheMax, ttlResolution: 0, perf: lruClock(options.clock) }),
+    }
     this.#bindingRules = {
       dpop: options.dpop,
       mtls: options.mtls,

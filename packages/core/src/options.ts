@@ -113,6 +113,12 @@ export interface GuardOptions {
   maxTokenLength?: number
   /** Furthest `exp` may lie ahead of now, in seconds. Default 86400. */
   maxTokenLifetime?: number
+  /**
+   * Tokens whose signature verified are remembered by SHA-256 until their `exp` (or until the issuer's
+   * keys change), so a token presented again skips the signature; `aud` and time claims and the binding
+   * are still checked every time. `false` turns it off. Default `{ max: 10000 }`.
+   */
+  tokenCache?: false | { max?: number }
   /** Accepted JOSE `typ` of access tokens. Default `['at+jwt']`; `'jwt'` (also no `typ`) only under `oauth2`. */
   tokenTypes?: ReadonlyArray<'at+jwt' | 'jwt'>
   /** Least seconds between two key-set fetches caused by an unknown `kid`. Default 30. */
@@ -172,6 +178,7 @@ const KNOWN_OPTIONS = new Set([
   'maxTokenLength',
   'maxTokenLifetime',
   'tokenTypes',
+  'tokenCache',
   'jwksCooldown',
   'jwksCacheMaxAge',
   'httpTimeout',
@@ -237,6 +244,8 @@ export interface ResolvedOptions {
   readonly maxTokenLength: number
   readonly maxTokenLifetime: number
   readonly acceptPlainJwtTyp: boolean
+  /** Most verified tokens remembered; 0 when the cache is off. */
+  readonly tokenCacheMax: number
   readonly jwksCooldownMs: number
   readonly jwksCacheMaxAgeMs: number
   readonly httpTimeoutMs: number
@@ -443,6 +452,13 @@ function checkSwitch(option: string, value: unknown, known: readonly string[]): 
   return value
 }
 
+export const DEFAULT_TOKEN_CACHE_MAX = 10_000
+
+function checkTokenCache(value: unknown): number {
+  const settings = checkSwitch('tokenCache', value, ['max'])
+  return settings === false ? 0 : checkNumber('tokenCache.max', settings.max, DEFAULT_TOKEN_CACHE_MAX, { min: 1, integer: true })
+}
+
 function checkNonceOptions(value: unknown): ResolvedOptions['dpop']['nonce'] {
   if (value === undefined) return undefined
   if (!isPlainObject(value)) fail('dpop.nonce', 'must be { secret, lifetime? }')
@@ -579,6 +595,7 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     maxTokenLength: checkNumber('maxTokenLength', options.maxTokenLength, DEFAULT_MAX_TOKEN_LENGTH, { min: 16, integer: true }),
     maxTokenLifetime: checkNumber('maxTokenLifetime', options.maxTokenLifetime, DEFAULT_MAX_TOKEN_LIFETIME, { min: 1 }),
     acceptPlainJwtTyp: tokenTypes.includes('jwt'),
+    tokenCacheMax: checkTokenCache(options.tokenCache),
     jwksCooldownMs: checkNumber('jwksCooldown', options.jwksCooldown, DEFAULT_JWKS_COOLDOWN, { min: 1 }) * 1000,
     jwksCacheMaxAgeMs: checkNumber('jwksCacheMaxAge', options.jwksCacheMaxAge, DEFAULT_JWKS_CACHE_MAX_AGE, { min: 1 }) * 1000,
     httpTimeoutMs: checkNumber('httpTimeout', options.httpTimeout, DEFAULT_HTTP_TIMEOUT, { min: 1 }),

@@ -39,6 +39,8 @@ export class IssuerKeyStore {
   #lastAttempt = Number.NEGATIVE_INFINITY
   #pending: Promise<void> | undefined
   #jwksUri: URL | undefined
+  #fingerprint = ''
+  #version = 0
 
   constructor(
     readonly issuer: ResolvedIssuer,
@@ -51,14 +53,28 @@ export class IssuerKeyStore {
     }
   }
 
+  /** Changes whenever the key set does: verified-token cache entries from another version are not used. */
+  get version(): number {
+    return this.#version
+  }
+
+  /**
+   * Starts a background refresh when the key set is older than `jwksCacheMaxAge`, no more than once per
+   * cooldown (a failing key server is not hit on every request). Never waits, never throws.
+   */
+  refreshIfStale(): void {
+    if (this.#entries !== undefined && this.context.clock() - this.#loadedAt > this.context.maxAgeMs && this.#mayRefetch()) {
+      void this.#refresh()
+    }
+  }
+
   /** Finds and imports the key for a token's `kid` and `alg`; throws a `GuardError` when there is none. */
   async resolve(kid: string | undefined, alg: string): Promise<ResolvedKey> {
     if (this.#entries === undefined) {
       // A first load under way is joined, not refused: concurrent requests at start-up share one fetch.
       if ((this.#pending === undefined && !this.#mayRetryFirstLoad()) || !(await this.#refresh())) throw this.#unavailable()
-    } else if (this.context.clock() - this.#loadedAt > this.context.maxAgeMs && this.#mayRefetch()) {
-      // Background refresh of a stale key set, no more than once per cooldown (a failing key server is not hit on every request).
-      void this.#refresh()
+    } else {
+      this.refreshIfStale()
     }
     let candidates = candidateKeys(this.#entries ?? [], kid, alg)
     // An unknown kid waits for a fetch already under way (single flight), else refetches once per cooldown.
@@ -137,6 +153,12 @@ export class IssuerKeyStore {
       entries = readKeySet(document)
     } catch {
       throw new KeySourceError(`GET ${this.#jwksUri.href} answered something that is not a JSON Web Key Set`)
+    }
+    // The version moves only when the key set's content changes, so caches keyed on it survive refreshes.
+    const fingerprint = JSON.stringify(entries.map((entry) => entry.jwk))
+    if (fingerprint !== this.#fingerprint) {
+      this.#fingerprint = fingerprint
+      this.#version++
     }
     this.#entries = entries
     this.#loadedAt = this.context.clock()

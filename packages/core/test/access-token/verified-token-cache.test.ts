@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createDPoPKey, createDPoPProof, createLocalIssuer, type LocalIssuer } from '@fapi-guard/testing'
+import { createGuardWith } from '../../src/guard.js'
+import type { GuardOptions } from '../../src/index.js'
+import { webCryptoBackend, type CryptoBackend } from '../../src/keys/crypto-backend.js'
+import { nodeCryptoBackend } from '../../src/node/node-crypto-backend.js'
+
+const URL_ = 'https://api.example.test/accounts'
+let issuer: LocalIssuer
+beforeAll(async () => {
+  issuer = await createLocalIssuer()
+})
+afterAll(() => issuer.close())
+
+/** A backend that counts signature verifications, on either real backend. */
+function counting(backend: CryptoBackend) {
+  const counter = { verifications: 0 }
+  const wrapped: CryptoBackend = {
+    ...backend,
+    verify(alg, key, signature, data) {
+      counter.verifications++
+      return backend.verify(alg, key, signature, data)
+    },
+  }
+  return { counter, backend: wrapped }
+}
+
+const bearer = (token: string) => ({ method: 'GET', url: URL_, headers: { authorization: `Bearer ${token}` } })
+
+describe.each([
+  { name: 'node:crypto', backend: nodeCryptoBackend },
+  { name: 'web crypto', backend: webCryptoBackend },
+])('verified-token cache ($name)', ({ backend }) => {
+  function guardWith(options: Partial<GuardOptions> = {}) {
+    const { counter, backend: spy } = counting(backend)
+    const guard = createGuardWith({ issuer: issuer.issuer, audience: issuer.audience, profile: 'oauth2', ...options }, spy)
+    return { guard, counter }
+  }
+
+  it('a token presented again skips the signature; a different token (even one bit) does not', async () => {
+    const { guard, counter } = guardWith()
+    const token = await issuer.mint({ scope: 'a' })
+    await guard.verify(bearer(token))
+    await guard.verify(bearer(token))
+    await guard.verify(bearer(token))
+    expect(counter.verifications).toBe(1)
+    const other = await issuer.mint({ scope: 'a' })
+    await guard.verify(bearer(other))
+    expect(counter.verifications).toBe(2)
+    const tampered = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BA' : 'AA'}`
+    await expect(guard.verify(bearer(tampered))).rejects.toMatchObject({ status: 401 })
+  })
+
+  it('time claims are checked on every request: a cached token is refused once it expires', async () => {
+    let now = Date.now()
+    const { guard, counter } = guardWith({ clock: () => now })
+    const token = await issuer.mint({}, { now: Math.floor(now / 1000), expiresIn: 60 })
+    await guard.verify(bearer(token))
+    now += 30_000
+    await guard.verify(bearer(token))
+    expect(counter.verifications).toBe(1)
+    now += 40_000
+    await expect(guard.verify(bearer(token))).rejects.toMatchObject({ code: 'ERR_JWT_EXPIRED' })
+  })
+
+  it('an entry made under one key set is not used once the issuer\'s keys change', async () => {
+    const local = await createLocalIssuer()
+    try {
+      let now = Date.now()
+      const { counter, backend: spy } = counting(backend)
+      const guard = createGuardWith({ issuer: local.issuer, audience: local.audience, profile: 'oauth2', clock: () => now }, spy)
+      const first = local.keys[0]
+      const token = await local.mint()
+      await guard.verify(bearer(token))
+      // Rotate: the old key leaves the set, a new one comes in; a token with the new kid makes the guard refetch.
+      const next = await local.addKey('ES256')
+      ;(local.keys as unknown[]).splice((local.keys as unknown[]).indexOf(first), 1)
+      now += 31_000
+      await guard.verify(bearer(await local.mint({}, { kid: next.kid })))
+      expect(counter.verifications).toBe(2)
+      await expect(guard.verify(bearer(token))).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' })
+    } finally {
+      await local.close()
+    }
+  })
+
+  it('the binding is checked on every request: a cached DPoP-bound token still needs a fresh, valid proof', async () => {
+    const { guard, counter } = guardWith({ profile: 'fapi2' })
+    const key = await createDPoPKey()
+    const token = await issuer.mint({ cnf: { jkt: key.thumbprint } })
+    const request = async () => ({
+      method: 'GET',
+      url: URL_,
+      headers: { authorization: `DPoP ${token}`, dpop: await createDPoPProof({ key, method: 'GET', url: URL_, accessToken: token }) },
+    })
+    await guard.verify(await request())
+    const again = await request()
+    await guard.verify(again)
+    await expect(guard.verify(again)).rejects.toMatchObject({ code: 'ERR_DPOP_PROOF_REPLAYED' })
+    await expect(guard.verify(bearer(token))).rejects.toMatchObject({ code: 'ERR_DPOP_BINDING_SCHEME_MISMATCH' })
+    const thief = await createDPoPKey()
+    const stolen = { ...again, headers: { ...again.headers, dpop: await createDPoPProof({ key: thief, method: 'GET', url: URL_, accessToken: token }) } }
+    await expect(guard.verify(stolen)).rejects.toMatchObject({ code: 'ERR_DPOP_KEY_MISMATCH' })
+    // Two proofs per request were verified each time; the access token's signature once.
+    expect(counter.verifications).toBe(1 + 4)
+  })
+
+  it('the audience is checked on every request, and cached claims cannot be changed by a route', async () => {
+    const { guard } = guardWith()
+    const token = await issuer.mint({ scope: 'read', nested: { role: 'user' } })
+    const first = await guard.verify(bearer(token))
+    expect(Object.isFrozen(first.claims)).toBe(true)
+    expect(() => {
+      ;(first.claims as Record<string, unknown>).scope = 'admin'
+    }).toThrow(TypeError)
+    expect(() => {
+      ;((first.claims as Record<string, Record<string, unknown>>).nested as Record<string, unknown>).role = 'admin'
+    }).toThrow(TypeError)
+    const second = await guard.verify(bearer(token))
+    expect(second.scopes).toEqual(['read'])
+    const elsewhere = createGuardWith({ issuer: issuer.issuer, audience: 'https://other.example', profile: 'oauth2' }, backend)
+    await expect(elsewhere.verify(bearer(token))).rejects.toMatchObject({ code: 'ERR_JWT_AUDIENCE_INVALID' })
+  })
+
+  it('tokenCache: false verifies the signature every time', async () => {
+    const { guard, counter } = guardWith({ tokenCache: false })
+    const token = await issuer.mint()
+    await guard.verify(bearer(token))
+    await guard.verify(bearer(token))
+    expect(counter.verifications).toBe(2)
+  })
+})
