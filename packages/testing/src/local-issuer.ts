@@ -61,11 +61,11 @@ export interface LocalIssuer {
   readonly introspectionEndpoint: string
   /** Introspection requests received, oldest first. */
   readonly introspections: ReceivedIntrospection[]
-  /** Issues an opaque access token the introspection endpoint answers for with these members (plus `active: true`). */
+  /** Issues an opaque access token the introspection endpoint answers for with these members (plus `active: true`); `undefined` removes a default one. */
   issueOpaque(claims?: Record<string, unknown>): string
-  /** Revokes a token: introspection answers `{ "active": false }` from now on. */
+  /** Revokes a token (opaque or minted): introspection answers `{ "active": false }` from now on. */
   revoke(token: string): void
-  /** Mints a signed access token: RFC 9068 claims by default, overridden by `claims`. */
+  /** Mints a signed access token: RFC 9068 claims by default, overridden by `claims`. Introspection answers for it with its claims. */
   mint(claims?: JWTPayload & Record<string, unknown>, options?: MintOptions): Promise<string>
   /** Adds (rotates in) a new key and returns it. */
   addKey(alg: LocalIssuerAlgorithm): Promise<LocalIssuerKey>
@@ -165,7 +165,9 @@ export async function createLocalIssuer(options: LocalIssuerOptions = {}): Promi
     issueOpaque(claims = {}) {
       const token = randomBytes(24).toString('base64url')
       const now = Math.floor(Date.now() / 1000)
-      opaque.set(token, { iss: issuer, aud: audience, sub: 'user-1', client_id: 'client-1', iat: now, exp: now + 300, ...claims })
+      const members: Record<string, unknown> = { iss: issuer, aud: audience, sub: 'user-1', client_id: 'client-1', iat: now, exp: now + 300, ...claims }
+      for (const [name, value] of Object.entries(members)) if (value === undefined) delete members[name]
+      opaque.set(token, members)
       return token
     },
     revoke(token) {
@@ -197,7 +199,11 @@ export async function createLocalIssuer(options: LocalIssuerOptions = {}): Promi
       for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name]
       const header: Record<string, unknown> = { alg: key.alg, typ: 'at+jwt', kid: key.kid, ...mintOptions.header }
       for (const [name, value] of Object.entries(header)) if (value === undefined) delete header[name]
-      return new SignJWT(payload).setProtectedHeader(header as { alg: string }).sign(key.privateKey)
+      const jwt = await new SignJWT(payload).setProtectedHeader(header as { alg: string }).sign(key.privateKey)
+      // The introspection endpoint knows every token issued here, JWTs too (RFC 7662 §2.1), so
+      // `introspection.tokens: 'all'` and `revoke` work on minted tokens.
+      opaque.set(jwt, payload)
+      return jwt
     },
     async addKey(alg) {
       const key = await makeKey(alg)

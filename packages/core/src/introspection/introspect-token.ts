@@ -6,7 +6,7 @@ import type { IssuerKeyStore } from '../keys/issuer-key-store.js'
 import { encodeBase64url, isPlainObject, utf8Encode } from '../lib/encoding.js'
 import { fetchDocument, HTTPExchangeError } from '../lib/http.js'
 import { ClientAuthenticator, type ClientCredentials } from './authenticate-client.js'
-import type { IntrospectionCacheStore } from './introspection-cache.js'
+import { isMemoryIntrospectionCache, type IntrospectionCacheStore } from './introspection-cache.js'
 
 /** Largest introspection response read, in bytes. */
 export const MAX_INTROSPECTION_RESPONSE_BYTES = 256 * 1024
@@ -28,6 +28,31 @@ export interface IntrospectionRules {
   /** The issuer's keys and allowed algorithms, for RFC 9701 JWT responses. */
   readonly keyStore: IssuerKeyStore
   readonly algorithms: ReadonlySet<string>
+}
+
+/**
+ * Runs a cache-store operation (which may be synchronous, throw, or never settle) and waits for it at
+ * most `ms`: then `undefined`. A hung shared store never holds a request longer than the exchange may take.
+ */
+async function bounded<T>(operation: () => T | PromiseLike<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const expiry = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms)
+  })
+  try {
+    return await Promise.race([Promise.resolve().then(operation), expiry])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** Freezes a JSON value and everything in it. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const member of Object.values(value)) deepFreeze(member)
+  }
+  return value
 }
 
 function unavailable(description: string): GuardError {
@@ -70,23 +95,31 @@ export class TokenIntrospector {
     return pending
   }
 
+  /**
+   * A cached response, or `undefined`: a store that fails, hangs past the timeout, or answers anything
+   * but a JSON object (`null` for a miss, as Redis clients do) is a miss, and the issuer is asked.
+   */
   async #readCache(key: string): Promise<Record<string, unknown> | undefined> {
     const cache = this.#rules.cache
     if (cache === undefined) return undefined
     try {
-      return await cache.store.get(key)
+      const value = isMemoryIntrospectionCache(cache.store) ? await cache.store.get(key) : await bounded(() => cache.store.get(key), this.#rules.timeoutMs)
+      return isPlainObject(value) ? value : undefined
     } catch {
       return undefined
     }
   }
 
   async #ask(token: string, key: string): Promise<Record<string, unknown>> {
-    const response = await this.#call(token)
-    const cache = this.#rules.cache
+    const rules = this.#rules
+    // Frozen: the same object is shared by concurrent callers and cache hits, and reaches routes as
+    // `auth.claims`; a route changing it (scope, cnf, exp) must not change what later requests are granted.
+    const response = deepFreeze(await this.#call(token))
+    const cache = rules.cache
     if (cache !== undefined) {
-      const now = this.#rules.clock()
+      const now = rules.clock()
       const ttl = response.active === true ? Math.min(cache.ttlMs, Number(response.exp) * 1000 - now) : cache.negativeTtlMs
-      if (Number.isFinite(ttl) && ttl > 0) await cache.store.set(key, response, ttl).catch(() => {})
+      if (Number.isFinite(ttl) && ttl > 0) await bounded(() => cache.store.set(key, response, ttl), rules.timeoutMs).catch(() => {})
     }
     return response
   }

@@ -21,13 +21,21 @@ export interface MemoryIntrospectionCacheOptions {
 
 export const DEFAULT_INTROSPECTION_CACHE_MAX = 10_000
 
+/** Stores made by `createMemoryIntrospectionCache`: in-process, they settle at once and never fail. */
+const memoryStores = new WeakSet<IntrospectionCacheStore>()
+
+/** True for a store made by `createMemoryIntrospectionCache` (no time limit needed around its calls). */
+export function isMemoryIntrospectionCache(store: IntrospectionCacheStore): boolean {
+  return memoryStores.has(store)
+}
+
 /** The in-process introspection cache (lru-cache, a TTL per entry). */
 export function createMemoryIntrospectionCache(options: MemoryIntrospectionCacheOptions = {}): IntrospectionCacheStore {
   const max = options.max ?? DEFAULT_INTROSPECTION_CACHE_MAX
   if (!Number.isInteger(max) || max < 1) throw new TypeError('fapi-guard: introspection cache "max" must be a positive integer')
   const clock = options.clock ?? Date.now
   const cache = new LRUCache<string, Record<string, unknown>>({ max, ttlResolution: 0, perf: lruClock(clock) })
-  return {
+  const store: IntrospectionCacheStore = {
     async get(key) {
       return cache.get(key)
     },
@@ -35,4 +43,6 @@ export function createMemoryIntrospectionCache(options: MemoryIntrospectionCache
       if (ttlMs > 0) cache.set(key, response, { ttl: ttlMs })
     },
   }
+  memoryStores.add(store)
+  return store
 }

@@ -1,0 +1,390 @@
+/**
+ * What an introspection answer must be for the token to pass (RFC 7662 §2.2, RFC 9700 §2.3), and the
+ * bindings it carries (RFC 9449 §6.2, RFC 8705 §3.2) enforced exactly as for JWTs.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createDPoPKey, createDPoPProof, createTestCertificate, type DPoPKey, type TestCertificate } from '@fapi-guard/testing'
+import { backends } from '../support/backends.js'
+import {
+  active,
+  API,
+  AUDIENCE,
+  b64u,
+  call,
+  CLIENT_ID,
+  CLIENT_SECRET,
+  Clock,
+  guardOptions,
+  invalidToken,
+  ISSUER,
+  NOW,
+  readReference,
+  readVectors,
+  refused,
+  startAS,
+  type StubAS,
+} from './introspection-kit.js'
+
+const vectors = readVectors()
+const FIXTURE_PEM = readReference(vectors.rfc8705_mtls.local_fixture.cert_pem_file)
+const FIXTURE_THUMBPRINT = vectors.rfc8705_mtls.local_fixture['x5t#S256']
+
+let as: StubAS
+let dpopKey: DPoPKey
+let otherKey: DPoPKey
+let certificate: TestCertificate
+let otherCertificate: TestCertificate
+beforeAll(async () => {
+  as = await startAS()
+  dpopKey = await createDPoPKey('ES256')
+  otherKey = await createDPoPKey('ES256')
+  certificate = createTestCertificate('bound-client')
+  otherCertificate = createTestCertificate('other-client')
+})
+afterAll(() => as.close())
+afterEach(() => {
+  as.handler = undefined
+  as.requests.length = 0
+  as.answers.clear()
+})
+
+describe.each(backends)('introspection answers ($name)', ({ createGuard }) => {
+  /** A guard (oauth2 unless `extra` says otherwise, no cache) and an answer for `token`. */
+  function setup(token: string, answer: Record<string, unknown>, extra: Parameters<typeof guardOptions>[3] = {}, clock = new Clock()) {
+    as.answers.set(token, answer)
+    return createGuard(guardOptions(as, clock, { cache: false }, extra))
+  }
+
+  it('an active answer is accepted: the AuthContext carries its members, source "introspection"', async () => {
+    const clock = new Clock()
+    const answer = active(clock, { scope: 'accounts:read accounts:write', username: 'jdoe', extension_field: 'twenty-seven' })
+    const guard = setup('opaque-ok', answer, {}, clock)
+    const auth = await guard.verify(call('opaque-ok'), { scopes: ['accounts:read'] })
+    expect(auth).toEqual({
+      token: 'opaque-ok',
+      claims: answer,
+      source: 'introspection',
+      issuer: ISSUER,
+      subject: 'user-1',
+      clientId: 'client-1',
+      scopes: ['accounts:read', 'accounts:write'],
+      binding: {},
+      responseHeaders: {},
+    })
+  })
+
+  it('E01 {"active":false} → 401 invalid_token in the Bearer challenge', async () => {
+    const guard = setup('opaque-off', { active: false })
+    const error = await invalidToken(guard.verify(call('opaque-off')), 'ERR_TOKEN_INACTIVE')
+    expect(error.headers['www-authenticate']).toMatch(/^Bearer realm="api", error="invalid_token", error_description="[^"]+"/)
+    // Unknown to the AS: the same answer.
+    await invalidToken(guard.verify(call('never-issued')), 'ERR_TOKEN_INACTIVE')
+  })
+
+  it('INTRO-04 the RFC 7662 inactive example, and an inactive token sent with the DPoP scheme → 401 invalid_token in the DPoP challenge', async () => {
+    const clock = new Clock()
+    const guard = setup('opaque-off', vectors.rfc7662_examples.inactive_response, {}, clock)
+    await invalidToken(guard.verify(call('opaque-off')), 'ERR_TOKEN_INACTIVE')
+    const proof = await createDPoPProof({ key: dpopKey, method: 'GET', url: API, accessToken: 'opaque-off', iat: clock.seconds })
+    const error = await invalidToken(guard.verify(call('opaque-off', { scheme: 'DPoP', proof })), 'ERR_TOKEN_INACTIVE')
+    expect(error.headers['www-authenticate']).toMatch(/DPoP error="invalid_token"/)
+    // More members beside "active": false (which the AS SHOULD NOT add) change nothing.
+    as.answers.set('opaque-off', { ...active(clock), active: false })
+    await invalidToken(guard.verify(call('opaque-off')), 'ERR_TOKEN_INACTIVE')
+  })
+
+  it('E02 an answer without "active" ({}, or every other member but "active") → 401 invalid_token', async () => {
+    const clock = new Clock()
+    const { active: _dropped, ...noActive } = active(clock)
+    for (const answer of [{}, noActive, { ...noActive, active: undefined }]) {
+      const guard = setup('opaque-e02', answer, {}, clock)
+      await invalidToken(guard.verify(call('opaque-e02')), 'ERR_TOKEN_INACTIVE')
+    }
+  })
+
+  it('E13 strict types: active "true" or 1 → 401; exp in milliseconds → 401', async () => {
+    const clock = new Clock()
+    for (const value of ['true', 1, 'TRUE']) {
+      const guard = setup('opaque-e13', active(clock, { active: value }), {}, clock)
+      await invalidToken(guard.verify(call('opaque-e13')), 'ERR_TOKEN_INACTIVE')
+    }
+    const guard = setup('opaque-e13', active(clock, { exp: (clock.seconds + 300) * 1000 }), {}, clock)
+    await invalidToken(guard.verify(call('opaque-e13')), 'ERR_INTROSPECTION_CLAIM_INVALID')
+  })
+
+  it('INTRO-03 "active" must be the boolean true (null, [true], {}, "yes", false all mean inactive)', async () => {
+    const clock = new Clock()
+    for (const value of [null, [true], {}, 'yes', false, 0]) {
+      const guard = setup('opaque-i03', active(clock, { active: value }), {}, clock)
+      await invalidToken(guard.verify(call('opaque-i03')), 'ERR_TOKEN_INACTIVE')
+    }
+  })
+
+  it('expired (beyond clockTolerance) → 401; inside the tolerance → accepted', async () => {
+    const clock = new Clock()
+    const guard = setup('opaque-exp', active(clock, { exp: NOW - 6 }), {}, clock)
+    const error = await invalidToken(guard.verify(call('opaque-exp')), 'ERR_INTROSPECTION_CLAIM_INVALID')
+    expect(error.description).toContain('expired')
+    as.answers.set('opaque-exp', active(clock, { exp: NOW - 4 }))
+    expect((await guard.verify(call('opaque-exp'))).source).toBe('introspection')
+  })
+
+  it('"exp" missing, or not a finite number → 401', async () => {
+    const clock = new Clock()
+    for (const exp of [undefined, String(NOW + 300), null, [NOW + 300]]) {
+      const answer = active(clock, { exp })
+      if (exp === undefined) delete answer.exp
+      const guard = setup('opaque-noexp', answer, {}, clock)
+      await invalidToken(guard.verify(call('opaque-noexp')), 'ERR_INTROSPECTION_CLAIM_INVALID')
+    }
+  })
+
+  it('"exp" further ahead than maxTokenLifetime → 401; "nbf" in the future → 401', async () => {
+    const clock = new Clock()
+    const guard = setup('opaque-far', active(clock, { exp: NOW + 86_400 + 60 }), {}, clock)
+    await invalidToken(guard.verify(call('opaque-far')), 'ERR_INTROSPECTION_CLAIM_INVALID')
+    as.answers.set('opaque-far', active(clock, { nbf: NOW + 60 }))
+    await invalidToken(guard.verify(call('opaque-far')), 'ERR_INTROSPECTION_CLAIM_INVALID')
+    as.answers.set('opaque-far', active(clock, { nbf: 'soon' }))
+    await invalidToken(guard.verify(call('opaque-far')), 'ERR_INTROSPECTION_CLAIM_INVALID')
+  })
+
+  it('a foreign "iss" → 401 (exact comparison); "iss" omitted → accepted', async () => {
+    const clock = new Clock()
+    for (const iss of ['https://evil.example.test', `${ISSUER}/`, ISSUER.toUpperCase(), 42]) {
+      const guard = setup('opaque-iss', active(clock, { iss }), {}, clock)
+      const error = await invalidToken(guard.verify(call('opaque-iss')), 'ERR_INTROSPECTION_CLAIM_INVALID')
+      expect(error.description).toContain('"iss"')
+    }
+    const { iss: _iss, ...withoutIss } = active(clock)
+    expect((await setup('opaque-iss', withoutIss, {}, clock).verify(call('opaque-iss'))).issuer).toBe(ISSUER)
+  })
+
+  it('INTRO-08 active:true still needs our audience (a foreign "aud" → 401) and the route scopes (→ 403)', async () => {
+    const clock = new Clock()
+    for (const aud of ['https://other.example', ['https://other.example'], [], 7, [7]]) {
+      const guard = setup('opaque-aud', active(clock, { aud }), {}, clock)
+      const error = await invalidToken(guard.verify(call('opaque-aud')), 'ERR_INTROSPECTION_CLAIM_INVALID')
+      expect(error.description).toContain('"aud"')
+    }
+    for (const aud of [AUDIENCE, ['https://other.example', AUDIENCE]]) {
+      expect((await setup('opaque-aud', active(clock, { aud }), {}, clock).verify(call('opaque-aud'))).source).toBe('introspection')
+    }
+    const guard = setup('opaque-scope', active(clock, { aud: AUDIENCE, scope: 'read' }), {}, clock)
+    const error = await refused(guard.verify(call('opaque-scope'), { scopes: ['write'] }), 403, 'insufficient_scope', 'ERR_INSUFFICIENT_SCOPE')
+    expect(error.headers['www-authenticate']).toContain('scope="write"')
+    expect((await guard.verify(call('opaque-scope'), { scopes: ['read'] })).scopes).toEqual(['read'])
+  })
+
+  it('E05 "scope" as a JSON array grants no scope: 403 on a scoped route, accepted with no scopes on an unscoped one', async () => {
+    const clock = new Clock()
+    const guard = setup('opaque-e05', active(clock, { scope: ['accounts:read', 'accounts:write'] }), {}, clock)
+    await refused(guard.verify(call('opaque-e05'), { scopes: ['accounts:read'] }), 403, 'insufficient_scope', 'ERR_INSUFFICIENT_SCOPE')
+    const auth = await guard.verify(call('opaque-e05'))
+    expect(auth.scopes).toEqual([])
+    // The same under a guard-wide scope requirement.
+    as.answers.set('opaque-e05', active(clock, { scope: { 0: 'accounts:read' } }))
+    const scoped = createGuard(guardOptions(as, clock, { cache: false }, { scopes: ['accounts:read'] }))
+    await refused(scoped.verify(call('opaque-e05')), 403, 'insufficient_scope', 'ERR_INSUFFICIENT_SCOPE')
+  })
+
+  it('"sub" or "client_id" that is not a string → 401', async () => {
+    const clock = new Clock()
+    for (const claims of [{ sub: 42 }, { client_id: ['client-1'] }, { sub: null }]) {
+      const guard = setup('opaque-types', active(clock, claims), {}, clock)
+      await invalidToken(guard.verify(call('opaque-types')), 'ERR_INTROSPECTION_CLAIM_INVALID')
+    }
+  })
+
+  it('a malformed "cnf" (not an object, an unknown confirmation method, a bad thumbprint) → 401 ERR_CNF_INVALID', async () => {
+    const clock = new Clock()
+    for (const cnf of ['jkt', [dpopKey.thumbprint], { jwk: dpopKey.publicJwk }, { jkt: 'short' }, { 'x5t#S256': `${FIXTURE_THUMBPRINT}=` }, { jkt: dpopKey.thumbprint, 'x5t#S256': 7 }]) {
+      const guard = setup('opaque-cnf', active(clock, { cnf }), {}, clock)
+      await invalidToken(guard.verify(call('opaque-cnf')), 'ERR_CNF_INVALID')
+    }
+  })
+
+  it('MTLS-08 under fapi2 an unbound introspected token is refused; a bound one is accepted', async () => {
+    const clock = new Clock()
+    const guard = setup('opaque-unbound', active(clock), { profile: 'fapi2' }, clock)
+    await invalidToken(guard.verify(call('opaque-unbound')), 'ERR_TOKEN_NOT_SENDER_CONSTRAINED')
+    as.answers.set('opaque-bound', active(clock, { cnf: { 'x5t#S256': certificate.thumbprint } }))
+    expect((await guard.verify(call('opaque-bound', { certificate: certificate.cert }))).binding).toEqual({ mtls: { x5tS256: certificate.thumbprint } })
+  })
+
+  it('E10 a DPoP-bound introspected token (cnf.jkt) needs the DPoP scheme and a valid proof of that key, exactly like a JWT', async () => {
+    const clock = new Clock()
+    const token = 'opaque-dpop-bound'
+    const guard = setup(token, active(clock, { cnf: { jkt: dpopKey.thumbprint } }), { profile: 'fapi2' }, clock)
+    const proof = (key = dpopKey, extra: { accessToken?: string } = {}) =>
+      createDPoPProof({ key, method: 'GET', url: API, accessToken: extra.accessToken ?? token, iat: clock.seconds })
+    const auth = await guard.verify(call(token, { scheme: 'DPoP', proof: await proof() }))
+    expect(auth.binding).toEqual({ dpop: { jkt: dpopKey.thumbprint } })
+    // Bearer downgrade, with or without a proof.
+    await invalidToken(guard.verify(call(token)), 'ERR_DPOP_BINDING_SCHEME_MISMATCH')
+    await invalidToken(guard.verify(call(token, { proof: await proof() })), 'ERR_DPOP_BINDING_SCHEME_MISMATCH')
+    // DPoP scheme without a proof, with another key's proof, with a proof for another token.
+    await refused(guard.verify(call(token, { scheme: 'DPoP' })), 401, 'invalid_dpop_proof', 'ERR_DPOP_PROOF_MISSING')
+    await invalidToken(guard.verify(call(token, { scheme: 'DPoP', proof: await proof(otherKey) })), 'ERR_DPOP_KEY_MISMATCH')
+    await refused(guard.verify(call(token, { scheme: 'DPoP', proof: await proof(dpopKey, { accessToken: 'another-token' }) })), 401, 'invalid_dpop_proof', 'ERR_DPOP_ATH_MISMATCH')
+    // A proof is single-use here too.
+    const once = await proof()
+    await guard.verify(call(token, { scheme: 'DPoP', proof: once }))
+    await refused(guard.verify(call(token, { scheme: 'DPoP', proof: once })), 401, 'invalid_dpop_proof', 'ERR_DPOP_PROOF_REPLAYED')
+    // Switching DPoP off does not let it through as a bearer token.
+    as.answers.set(token, active(clock, { cnf: { jkt: dpopKey.thumbprint } }))
+    const noDPoP = createGuard(guardOptions(as, clock, { cache: false }, { dpop: false }))
+    await invalidToken(noDPoP.verify(call(token)), 'ERR_DPOP_BINDING_SCHEME_MISMATCH')
+  })
+
+  it('E10 a certificate-bound introspected token (cnf["x5t#S256"]) needs the matching client certificate, exactly like a JWT', async () => {
+    const clock = new Clock()
+    const token = 'opaque-cert-bound'
+    const guard = setup(token, active(clock, { cnf: { 'x5t#S256': certificate.thumbprint } }), { profile: 'fapi2' }, clock)
+    expect((await guard.verify(call(token, { certificate: certificate.cert }))).binding).toEqual({ mtls: { x5tS256: certificate.thumbprint } })
+    await invalidToken(guard.verify(call(token)), 'ERR_MTLS_CERTIFICATE_MISSING')
+    await invalidToken(guard.verify(call(token, { certificate: otherCertificate.cert })), 'ERR_MTLS_CERTIFICATE_MISMATCH')
+    // Switching mTLS off does not let it through.
+    const noMTLS = createGuard(guardOptions(as, clock, { cache: false }, { mtls: false }))
+    await invalidToken(noMTLS.verify(call(token, { certificate: certificate.cert })), 'ERR_CNF_INVALID')
+  })
+
+  it('E10 token_type "DPoP" without cnf.jkt is refused: the binding it announces cannot be checked', async () => {
+    const clock = new Clock()
+    for (const answer of [active(clock, { token_type: 'DPoP' }), active(clock, { token_type: 'dpop', cnf: { 'x5t#S256': certificate.thumbprint } })]) {
+      const guard = setup('opaque-tt', answer, {}, clock)
+      await invalidToken(guard.verify(call('opaque-tt', { certificate: certificate.cert })), 'ERR_CNF_INVALID')
+      const proof = await createDPoPProof({ key: dpopKey, method: 'GET', url: API, accessToken: 'opaque-tt', iat: clock.seconds })
+      await invalidToken(guard.verify(call('opaque-tt', { scheme: 'DPoP', proof, certificate: certificate.cert })), 'ERR_CNF_INVALID')
+    }
+    // token_type "DPoP" with cnf.jkt, or "Bearer" / "N_A" without: accepted (as bound / as bearer).
+    const bound = setup('opaque-tt', active(clock, { token_type: 'DPoP', cnf: { jkt: dpopKey.thumbprint } }), {}, clock)
+    const proof = await createDPoPProof({ key: dpopKey, method: 'GET', url: API, accessToken: 'opaque-tt', iat: clock.seconds })
+    expect((await bound.verify(call('opaque-tt', { scheme: 'DPoP', proof }))).binding.dpop?.jkt).toBe(dpopKey.thumbprint)
+    for (const tokenType of ['Bearer', 'N_A']) {
+      const bearer = setup('opaque-tt', active(clock, { token_type: tokenType }), {}, clock)
+      expect((await bearer.verify(call('opaque-tt'))).source).toBe('introspection')
+    }
+  })
+
+  it('DPOP-18 cnf.jkt with token_type "Bearer" is treated as bound: Bearer refused, DPoP with a proof accepted', async () => {
+    const clock = new Clock()
+    const guard = setup('opaque-d18', active(clock, { token_type: 'Bearer', cnf: { jkt: dpopKey.thumbprint } }), {}, clock)
+    await invalidToken(guard.verify(call('opaque-d18')), 'ERR_DPOP_BINDING_SCHEME_MISMATCH')
+    const proof = await createDPoPProof({ key: dpopKey, method: 'GET', url: API, accessToken: 'opaque-d18', iat: clock.seconds })
+    expect((await guard.verify(call('opaque-d18', { scheme: 'DPoP', proof }))).binding).toEqual({ dpop: { jkt: dpopKey.thumbprint } })
+  })
+
+  it('DPOP-17 the RFC 9449 §7.1 request (opaque AT with dots, proof, §6.2 introspection answer) is accepted under fapi2 at 1562262618', async () => {
+    const example = vectors.rfc9449_dpop
+    const request = example.resource_request
+    const clock = new Clock(request.proof_payload.iat)
+    as.answers.set(request.access_token, example.introspection_response_dpop_bound)
+    const guard = createGuard({
+      issuer: 'https://server.example.com',
+      audience: 'https://resource.example.org',
+      clock: clock.now,
+      introspection: { endpoint: as.endpoint, clientId: 'rs', clientSecret: 'rs:Mku-6g_lCzKIdz4fsN7kYcya+Ti' },
+    })
+    // Two dots, but "Kz~8mXK1EalYznwH-LC-1fBAo" is no base64url JSON object: the token is opaque and introspected.
+    expect(request.access_token.split('.')).toHaveLength(3)
+    const auth = await guard.verify({
+      method: 'GET',
+      url: request.proof_payload.htu,
+      headers: { authorization: `DPoP ${request.access_token}`, dpop: request.proof_jwt },
+    })
+    expect(auth).toMatchObject({
+      source: 'introspection',
+      issuer: 'https://server.example.com',
+      subject: 'someone@example.com',
+      binding: { dpop: { jkt: example.jwk_thumbprint_jkt } },
+      scopes: [],
+    })
+    expect(as.requests.map((received) => received.body.get('token'))).toEqual([request.access_token])
+    expect(as.requests[0]?.raw).toBe(`token=${encodeURIComponent(request.access_token).replace(/~/g, '%7E')}&token_type_hint=access_token`)
+  })
+
+  it('DPOP-24 the RFC 9449 example token sent as a Bearer token (with its proof) is refused', async () => {
+    const example = vectors.rfc9449_dpop
+    const request = example.resource_request
+    const clock = new Clock(request.proof_payload.iat)
+    as.answers.set(request.access_token, example.introspection_response_dpop_bound)
+    const guard = createGuard({
+      issuer: 'https://server.example.com',
+      audience: 'https://resource.example.org',
+      profile: 'oauth2',
+      clock: clock.now,
+      introspection: { endpoint: as.endpoint, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
+    })
+    for (const headers of [{}, { dpop: request.proof_jwt }]) {
+      const error = await invalidToken(
+        guard.verify({ method: 'GET', url: request.proof_payload.htu, headers: { authorization: `Bearer ${request.access_token}`, ...headers } }),
+        'ERR_DPOP_BINDING_SCHEME_MISMATCH',
+      )
+      expect(error.headers['www-authenticate']).toMatch(/^Bearer realm="api", error="invalid_token"/)
+    }
+  })
+
+  it('MTLS-03 the RFC 8705 §3.2 introspection example: its x5t#S256 does not match the fixture certificate (401); the fixture thumbprint does (200)', async () => {
+    const example = vectors.rfc8705_mtls.introspection_example
+    const clock = new Clock((example.nbf as number) + 60)
+    as.answers.set('opaque-mtls03', example)
+    const guard = createGuard({
+      issuer: 'https://server.example.com',
+      audience: AUDIENCE,
+      clock: clock.now,
+      introspection: { endpoint: as.endpoint, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, cache: false },
+    })
+    await invalidToken(guard.verify(call('opaque-mtls03', { certificate: FIXTURE_PEM })), 'ERR_MTLS_CERTIFICATE_MISMATCH')
+    as.answers.set('opaque-mtls03', { ...example, cnf: { 'x5t#S256': FIXTURE_THUMBPRINT } })
+    const auth = await guard.verify(call('opaque-mtls03', { certificate: FIXTURE_PEM }))
+    expect(auth).toMatchObject({ subject: 'ty.webb@example.com', binding: { mtls: { x5tS256: FIXTURE_THUMBPRINT } } })
+  })
+
+  it('dotted tokens: opaque ones are introspected; a 3-segment token whose first segment is a base64url JSON object is taken for a JWT and never introspected', async () => {
+    const clock = new Clock()
+    const guard = createGuard(guardOptions(as, clock, { cache: false }))
+    for (const token of ['a.b.c', 'mF_9.B5f-4.1JqM', 'x.y', 'a.b.c.d', 'a.b.c.d.e.f', 'YWJj.ZGVm.Z2hp']) {
+      as.answers.set(token, active(clock))
+      expect((await guard.verify(call(token))).source, token).toBe('introspection')
+    }
+    const before = as.calls()
+    const jwtShaped = `${b64u('{"alg":"ES256"}')}.opaque.part`
+    as.answers.set(jwtShaped, active(clock))
+    await invalidToken(guard.verify(call(jwtShaped)), 'ERR_TOKEN_MALFORMED')
+    // A JSON header with an opaque middle: a JWT that fails to parse, refused as such (documented in the report).
+    expect(as.calls()).toBe(before)
+  })
+
+  it('several issuers: asked in order, the first active answer counts; "iss" must be the issuer asked; a fault at the first is a 503', async () => {
+    const clock = new Clock()
+    const second = await startAS()
+    try {
+      const A = 'https://a.example.test'
+      const B = 'https://b.example.test'
+      const guard = createGuard({
+        issuer: [
+          { issuer: A, introspection: { endpoint: as.endpoint, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, cache: false } },
+          { issuer: B, introspection: { endpoint: second.endpoint, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, cache: false } },
+        ],
+        audience: AUDIENCE,
+        profile: 'oauth2',
+        clock: clock.now,
+      })
+      second.answers.set('opaque-b', active(clock, { iss: B }))
+      expect((await guard.verify(call('opaque-b'))).issuer).toBe(B)
+      expect([as.calls(), second.calls()]).toEqual([1, 1])
+      // A says active but names B: refused (never re-attributed).
+      as.answers.set('opaque-a', active(clock, { iss: B }))
+      await invalidToken(guard.verify(call('opaque-a')), 'ERR_INTROSPECTION_CLAIM_INVALID')
+      await invalidToken(guard.verify(call('opaque-none')), 'ERR_TOKEN_INACTIVE')
+      as.handler = (_request, res) => {
+        res.writeHead(500)
+        res.end()
+      }
+      await refused(guard.verify(call('opaque-b')), 503, 'temporarily_unavailable', 'ERR_INTROSPECTION_UNAVAILABLE')
+    } finally {
+      await second.close()
+    }
+  })
+})
