@@ -3,7 +3,7 @@ import { checkScopes, readScopes } from './access-token/check-scopes.js'
 import { verifyJWTAccessToken, withScheme, type JWTAccessTokenRules } from './access-token/verify-jwt-access-token.js'
 import { countSegments } from './access-token/parse-compact-jws.js'
 import { verifyTokenBinding, type BindingRules } from './binding/verify-token-binding.js'
-import { GuardError, isGuardError } from './errors/guard-error.js'
+import { GuardError, isGuardError, type AuthScheme } from './errors/guard-error.js'
 import { buildChallenges, renderWWWAuthenticate, type ChallengeConfig } from './errors/render-challenge.js'
 import type { CryptoBackend } from './keys/crypto-backend.js'
 import { IssuerKeyStore } from './keys/issuer-key-store.js'
@@ -22,6 +22,11 @@ import {
 } from './options.js'
 import type { CredentialRules } from './request/parse-authorization.js'
 import { readCredentials } from './request/read-credentials.js'
+import { readHeaderValues } from './request/read-headers.js'
+import { checkClaimRequirements } from './authorization/claim-requirements.js'
+import { checkUserAuthentication } from './authorization/check-user-authentication.js'
+import type { DecisionEvent } from './audit/decision-event.js'
+import { buildProtectedResourceMetadata, metadataLocation, type ProtectedResourceMetadata } from './metadata/protected-resource-metadata.js'
 import type { AuthContext, JWTAccessTokenClaims, RequestLike, VerifyOptions } from './types.js'
 
 /** A configured resource-server guard. */
@@ -34,8 +39,14 @@ export interface Guard {
   verify(request: Request | RequestLike, options?: VerifyOptions): Promise<AuthContext>
   /** Checks more scopes on a verified `AuthContext` (per-route requirements); throws a `GuardError` if one is missing. */
   requireScopes(auth: AuthContext, scopes: readonly string[]): void
+  /** Checks per-route requirements (scopes, step-up `acrValues`/`maxAge`, claims) on a verified `AuthContext`; throws a `GuardError`. */
+  authorize(auth: AuthContext, requirements: VerifyOptions): void
   /** Gives any error its final form: a `GuardError` with this guard's challenges (what adapters send). */
   toGuardError(error: unknown): GuardError
+  /** The RFC 9728 protected resource metadata document, when `resource` is configured. */
+  metadata(): ProtectedResourceMetadata | undefined
+  /** The path adapters serve `metadata()` at (`/.well-known/oauth-protected-resource…`), when `resource` is configured. */
+  readonly metadataPath: string | undefined
 }
 
 /** What only some runtimes offer, handed in by the entry point (the Node build gives all of it). */
@@ -55,6 +66,7 @@ interface VerifiedToken {
   readonly issuer: string
   readonly claims: JWTAccessTokenClaims
   readonly source: 'jwt' | 'introspection'
+  readonly kid: string | undefined
 }
 
 /** Builds the introspector of one issuer: endpoint from options or metadata, transport for `tls_client_auth`. */
@@ -96,6 +108,68 @@ function createIntrospector(
     keyStore,
     algorithms: options.algorithms,
   })
+}
+
+/** What the pipeline records for `onDecision` as it goes. */
+interface Trace {
+  readonly checks: string[]
+  kid: string | undefined
+  nonce: 'valid' | 'renewed' | undefined
+}
+
+const INTERACTION_ID = 'x-fapi-interaction-id'
+/** A client's interaction id is echoed when it is a short run of visible ASCII; anything else is replaced. */
+const ECHOABLE_INTERACTION_ID = /^[\x21-\x7E]{1,128}$/
+
+function firstHeader(request: Request | RequestLike, name: string): string | undefined {
+  if (typeof request !== 'object' || request === null || typeof request.headers !== 'object' || request.headers === null) return undefined
+  return readHeaderValues(request.headers, name)[0]
+}
+
+/** FAPI 1.0 Part 1 §6.2.1 items 11–12: the client's `x-fapi-interaction-id`, or a new RFC 4122 UUID. */
+function readInteractionId(request: Request | RequestLike): string {
+  const value = firstHeader(request, INTERACTION_ID)?.trim()
+  return value !== undefined && ECHOABLE_INTERACTION_ID.test(value) ? value : crypto.randomUUID()
+}
+
+/** `x-fapi-auth-date` and `x-fapi-customer-ip-address`, passed through untouched (never a reason to refuse). */
+function readFAPIHeaders(request: Request | RequestLike): AuthContext['fapi'] {
+  const authDate = firstHeader(request, 'x-fapi-auth-date')
+  const customerIpAddress = firstHeader(request, 'x-fapi-customer-ip-address')
+  if (authDate === undefined && customerIpAddress === undefined) return undefined
+  return { ...(authDate !== undefined && { authDate }), ...(customerIpAddress !== undefined && { customerIpAddress }) }
+}
+
+function decisionEvent(
+  request: Request | RequestLike,
+  trace: Trace,
+  started: number,
+  auth: AuthContext | undefined,
+  refusal: GuardError | undefined,
+  trusted: (address: string | undefined) => boolean,
+): DecisionEvent {
+  const peerAddress = typeof request === 'object' && request !== null ? (request as RequestLike).peerAddress : undefined
+  const binding = auth === undefined ? undefined : auth.binding.dpop !== undefined ? (auth.binding.mtls !== undefined ? 'dpop+mtls' : 'dpop') : auth.binding.mtls !== undefined ? 'mtls' : 'none'
+  const code = refusal?.code
+  const nonce = trace.nonce ?? (code === 'ERR_DPOP_NONCE_REQUIRED' ? 'missing' : code === 'ERR_DPOP_NONCE_INVALID' ? 'invalid' : undefined)
+  const replay = code === 'ERR_DPOP_PROOF_REPLAYED' ? 'replayed' : auth?.binding.dpop !== undefined ? 'first-use' : undefined
+  const interactionId = auth?.interactionId ?? refusal?.headers[INTERACTION_ID]
+  return {
+    outcome: auth === undefined ? 'refused' : 'accepted',
+    ...(refusal !== undefined && { status: refusal.status, error: refusal.error, code: refusal.code, description: refusal.description }),
+    ...(auth !== undefined && {
+      issuer: auth.issuer,
+      ...(auth.clientId !== undefined && { clientId: auth.clientId }),
+      ...(auth.subject !== undefined && { subject: auth.subject }),
+    }),
+    ...(binding !== undefined && { binding }),
+    checks: trace.checks,
+    ...(trace.kid !== undefined && { kid: trace.kid }),
+    ...((nonce !== undefined || replay !== undefined) && { dpop: { ...(nonce !== undefined && { nonce }), ...(replay !== undefined && { replay }) } }),
+    proxy: { peerAddress, trusted: trusted(peerAddress) },
+    ...(interactionId !== undefined && { interactionId }),
+    durationMicros: Math.round((performance.now() - started) * 1000),
+  }
 }
 
 /** Errors that already carry this guard's challenge headers. */
@@ -163,31 +237,71 @@ class ResourceGuard implements Guard {
       },
       certificates: { trusted: options.proxy.trusted, header: options.proxy.certificateHeader, backend },
     }
+    const location = options.resource === undefined ? undefined : metadataLocation(options.resource.identifier)
+    this.metadataPath = location?.path
+    this.#metadata =
+      options.resource === undefined
+        ? undefined
+        : buildProtectedResourceMetadata({
+            ...options.resource,
+            issuers: [...options.issuers.keys()],
+            dpopAlgorithms: options.dpop.enabled ? options.dpop.algorithms : undefined,
+            dpopRequired: options.dpop.required,
+            mtls: options.mtls.enabled,
+          })
     this.#challenge = {
       realm: options.realm,
       bearer: !options.dpop.required,
       dpopAlgs: options.dpop.enabled ? options.dpop.algorithms.join(' ') : undefined,
       descriptions: options.errorDescriptions,
+      resourceMetadata: location?.url,
     }
+  }
+
+  readonly metadataPath: string | undefined
+  readonly #metadata: ProtectedResourceMetadata | undefined
+
+  metadata(): ProtectedResourceMetadata | undefined {
+    return this.#metadata
   }
 
   async verify(request: Request | RequestLike, options?: VerifyOptions): Promise<AuthContext> {
+    const started = performance.now()
+    const trace: Trace = { checks: [], kid: undefined, nonce: undefined }
+    const interactionId = this.#options.interactionId ? readInteractionId(request) : undefined
     try {
-      return await this.#verify(request, options)
+      const auth = await this.#verify(request, options, trace, interactionId)
+      this.#report(request, trace, started, auth, undefined)
+      return auth
     } catch (error) {
-      throw this.toGuardError(error)
+      const refusal = this.#finalize(error, interactionId)
+      this.#report(request, trace, started, undefined, refusal)
+      throw refusal
     }
   }
 
-  async #verify(request: Request | RequestLike, options: VerifyOptions | undefined): Promise<AuthContext> {
+  async #verify(
+    request: Request | RequestLike,
+    options: VerifyOptions | undefined,
+    trace: Trace,
+    interactionId: string | undefined,
+  ): Promise<AuthContext> {
     if (typeof request !== 'object' || request === null) throw new GuardError('ERR_REQUEST_INVALID', 'no request was given')
     const { scheme, token } = readCredentials(request, this.#credentialRules)
+    trace.checks.push('credentials')
     try {
       const now = this.#options.clock() / 1000
-      const { issuer, claims, source } = this.#isJWT(token) ? await this.#verifyJWT(token, now) : await this.#introspectOpaque(token, now)
-      const { binding, responseHeaders } = await verifyTokenBinding(claims.cnf, scheme, request as RequestLike, token, now, this.#bindingRules)
-      const scopes = readScopes(claims)
-      checkScopes(scopes, this.#requiredScopes(options), scheme)
+      const jwt = this.#isJWT(token)
+      const { issuer, claims, source, kid } = jwt ? await this.#verifyJWT(token, now) : await this.#introspectOpaque(token, now)
+      trace.checks.push(source)
+      trace.kid = kid
+      const bound = await verifyTokenBinding(claims.cnf, scheme, request as RequestLike, token, now, this.#bindingRules)
+      trace.checks.push('binding')
+      trace.nonce = bound.nonce
+      const scopes = readScopes(claims, this.#options.scopeClaim)
+      this.#authorize(claims, scopes, options, now, scheme)
+      trace.checks.push('authorization')
+      const fapi = readFAPIHeaders(request)
       const auth: AuthContext = {
         token,
         claims,
@@ -196,12 +310,41 @@ class ResourceGuard implements Guard {
         ...(typeof claims.sub === 'string' && { subject: claims.sub }),
         ...(typeof claims.client_id === 'string' && { clientId: claims.client_id }),
         scopes,
-        binding,
-        responseHeaders,
+        binding: bound.binding,
+        responseHeaders:
+          interactionId === undefined ? bound.responseHeaders : { ...bound.responseHeaders, [INTERACTION_ID]: interactionId },
+        ...(interactionId !== undefined && { interactionId }),
+        ...(fapi !== undefined && { fapi }),
       }
       return auth
     } catch (error) {
       throw isGuardError(error) ? withScheme(error, scheme) : error
+    }
+  }
+
+  /** Step 5: step-up (RFC 9470), scopes (RFC 6750 §3.1) and claim requirements, guard-wide merged with per-route. */
+  #authorize(claims: JWTAccessTokenClaims, scopes: readonly string[], options: VerifyOptions | undefined, now: number, scheme: AuthScheme): void {
+    const required = this.#requiredScopes(options)
+    const granted = new Set(scopes)
+    const missing = required.some((scope) => !granted.has(scope)) ? required.join(' ') : undefined
+    const acrValues = options?.acrValues ?? this.#options.acrValues
+    const maxAge = options?.maxAge ?? this.#options.maxAge
+    if (acrValues !== undefined || maxAge !== undefined) {
+      checkUserAuthentication(claims, { acrValues, maxAge }, now, this.#options.clockTolerance, scheme, missing)
+    }
+    checkScopes(scopes, required, scheme)
+    checkClaimRequirements(claims, this.#options.claims, scheme)
+    if (options?.claims !== undefined) checkClaimRequirements(claims, options.claims, scheme)
+  }
+
+  /** Hands the decision to `onDecision`; a failing hook never changes the decision. */
+  #report(request: Request | RequestLike, trace: Trace, started: number, auth: AuthContext | undefined, refusal: GuardError | undefined): void {
+    const hook = this.#options.onDecision
+    if (hook === undefined) return
+    try {
+      hook(decisionEvent(request, trace, started, auth, refusal, this.#options.proxy.trusted))
+    } catch {
+      // An audit hook that throws must not turn a decision into an error.
     }
   }
 
@@ -216,12 +359,12 @@ class ResourceGuard implements Guard {
 
   /** Step 3 for a JWT: RFC 9068 checks; with `tokens: 'all'` its issuer must also call it active (revocation). */
   async #verifyJWT(token: string, now: number): Promise<VerifiedToken> {
-    const { issuer, claims } = await verifyJWTAccessToken(token, now, this.#jwtRules)
+    const { issuer, claims, kid } = await verifyJWTAccessToken(token, now, this.#jwtRules)
     const introspector = this.#introspectors.get(issuer)
     if (introspector?.tokens === 'all' && !isActive(await introspector.introspect(token))) {
       throw new GuardError('ERR_TOKEN_INACTIVE', 'the issuer reports the access token as not active (revoked?)')
     }
-    return { issuer, claims, source: 'jwt' }
+    return { issuer, claims, source: 'jwt', kid }
   }
 
   /** Step 3 for anything else: asked of each issuer that introspects, in order; the first active answer counts. */
@@ -234,7 +377,7 @@ class ResourceGuard implements Guard {
       const response = await introspector.introspect(token)
       if (!isActive(response)) continue
       checkIntrospectionClaims(response, issuer, now, this.#introspectionRules)
-      return { issuer, claims: response as JWTAccessTokenClaims, source: 'introspection' }
+      return { issuer, claims: response as JWTAccessTokenClaims, source: 'introspection', kid: undefined }
     }
     throw new GuardError('ERR_TOKEN_INACTIVE', 'the access token is not active')
   }
@@ -247,19 +390,36 @@ class ResourceGuard implements Guard {
   }
 
   requireScopes(auth: AuthContext, scopes: readonly string[]): void {
+    this.authorize(auth, { scopes })
+  }
+
+  authorize(auth: AuthContext, requirements: VerifyOptions): void {
+    const scheme: AuthScheme = auth.binding.dpop !== undefined ? 'DPoP' : 'Bearer'
     try {
-      const scheme = auth.binding.dpop !== undefined ? 'DPoP' : 'Bearer'
-      checkScopes(auth.scopes, scopes, scheme)
+      const now = this.#options.clock() / 1000
+      const required = requirements.scopes ?? []
+      const granted = new Set(auth.scopes)
+      const missing = required.some((scope) => !granted.has(scope)) ? required.join(' ') : undefined
+      if (requirements.acrValues !== undefined || requirements.maxAge !== undefined) {
+        checkUserAuthentication(auth.claims, requirements, now, this.#options.clockTolerance, scheme, missing)
+      }
+      checkScopes(auth.scopes, required, scheme)
+      if (requirements.claims !== undefined) checkClaimRequirements(auth.claims, requirements.claims, scheme)
     } catch (error) {
-      throw this.toGuardError(error)
+      throw this.#finalize(error, auth.interactionId)
     }
   }
 
   toGuardError(error: unknown): GuardError {
+    return this.#finalize(error, undefined)
+  }
+
+  #finalize(error: unknown, interactionId: string | undefined): GuardError {
     const source = isGuardError(error) ? error : new GuardError('ERR_TOKEN_MALFORMED', UNEXPECTED)
     if (finalized.has(source)) return source
     const challenge: Record<string, string> =
       source.status === 503 ? { 'retry-after': '5' } : { 'www-authenticate': renderWWWAuthenticate(buildChallenges(this.#challenge, source)) }
+    if (interactionId !== undefined) challenge[INTERACTION_ID] = interactionId
     const final = new GuardError(source.code, source.description, source, { ...source.headers, ...challenge }, this.#options.errorDescriptions)
     finalized.add(final)
     return final

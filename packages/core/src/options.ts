@@ -6,6 +6,8 @@ import { createMemoryReplayStore } from './replay/memory-replay-store.js'
 import type { ReplayStore } from './replay/replay-store.js'
 import type { JSONWebKeySet, JWSAlgorithm, Profile } from './types.js'
 import { assertionAlgorithm, type IntrospectionAuthMethod } from './introspection/authenticate-client.js'
+import type { ClaimRequirement } from './authorization/claim-requirements.js'
+import type { DecisionEvent } from './audit/decision-event.js'
 import { createMemoryIntrospectionCache, type IntrospectionCacheStore } from './introspection/introspection-cache.js'
 import type { JWK } from 'jose'
 
@@ -103,6 +105,20 @@ export interface GuardOptions {
   dpop?: false | DPoPOptions
   /** `false` stops offering certificate binding (certificate-bound tokens are then refused, never let through). */
   mtls?: false | MTLSOptions
+  /** RFC 9728 protected resource metadata: served by the adapters, advertised in every challenge. */
+  resource?: { identifier: string; name?: string; documentation?: string; scopes?: readonly string[] }
+  /** Accepted `acr` values for every route (RFC 9470 step-up); per route with `requireAuthentication`. */
+  acrValues?: readonly string[]
+  /** Seconds allowed since the user authenticated (`auth_time`), for every route (RFC 9470). */
+  maxAge?: number
+  /** Claim requirements for every route (`claimEquals`, `claimIncludes`, `claimCheck`). */
+  claims?: readonly ClaimRequirement[]
+  /** The claim scopes are read from: `scope` (space-delimited), `scp`, `permissions`, or another. Default: `scope`, else `scp`. */
+  scopeClaim?: string
+  /** Echo `x-fapi-interaction-id` (or send a new UUID) on every response. Default: on under `fapi1-advanced`, where FAPI 1.0 requires it. */
+  interactionId?: boolean
+  /** Called after every `verify` with what was decided and why; never with the token or a secret. */
+  onDecision?: (event: DecisionEvent) => void
   /** Trusted proxies and the public URL, for the request URL DPoP proofs are checked against. */
   proxy?: ProxyOptions
   /** `realm` of the Bearer challenge. Default `"api"`. */
@@ -173,6 +189,13 @@ const KNOWN_OPTIONS = new Set([
   'dpop',
   'mtls',
   'proxy',
+  'resource',
+  'acrValues',
+  'maxAge',
+  'claims',
+  'scopeClaim',
+  'interactionId',
+  'onDecision',
   'realm',
   'errorDescriptions',
   'maxTokenLength',
@@ -244,6 +267,13 @@ export interface ResolvedOptions {
   readonly maxTokenLength: number
   readonly maxTokenLifetime: number
   readonly acceptPlainJwtTyp: boolean
+  readonly resource: { readonly identifier: string; readonly name: string | undefined; readonly documentation: string | undefined; readonly scopes: readonly string[] | undefined } | undefined
+  readonly acrValues: readonly string[] | undefined
+  readonly maxAge: number | undefined
+  readonly claims: readonly ClaimRequirement[]
+  readonly scopeClaim: string | undefined
+  readonly interactionId: boolean
+  readonly onDecision: ((event: DecisionEvent) => void) | undefined
   /** Most verified tokens remembered; 0 when the cache is off. */
   readonly tokenCacheMax: number
   readonly jwksCooldownMs: number
@@ -454,6 +484,46 @@ function checkSwitch(option: string, value: unknown, known: readonly string[]): 
 
 export const DEFAULT_TOKEN_CACHE_MAX = 10_000
 
+function checkFunction(option: string, value: unknown): unknown {
+  if (value !== undefined && typeof value !== 'function') fail(option, 'must be a function')
+  return value
+}
+
+/** Claim requirements made by `claimEquals`, `claimIncludes`, `claimCheck`. */
+export function checkClaimRequirementList(option: string, value: unknown): ClaimRequirement[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value)) fail(option, 'must be an array of claim requirements (claimEquals, claimIncludes, claimCheck)')
+  for (const item of value as unknown[]) {
+    if (!isPlainObject(item) || typeof item.check !== 'function' || typeof item.description !== 'string') {
+      fail(option, 'must contain only claim requirements made by claimEquals, claimIncludes or claimCheck')
+    }
+  }
+  return value as ClaimRequirement[]
+}
+
+function checkResource(value: unknown): ResolvedOptions['resource'] {
+  if (value === undefined) return undefined
+  if (!isPlainObject(value)) fail('resource', 'must be { identifier, name?, documentation?, scopes? }')
+  for (const key of Object.keys(value)) {
+    if (!['identifier', 'name', 'documentation', 'scopes'].includes(key)) fail(`resource.${key}`, 'is not a known option')
+  }
+  const identifier = typeof value.identifier === 'string' ? parseURL(value.identifier) : undefined
+  if (identifier === undefined || identifier.protocol !== 'https:' && !(identifier.protocol === 'http:' && isSecureOrLoopback(identifier))) {
+    fail('resource.identifier', 'must be an https URL (plain http only on loopback hosts)')
+  }
+  if (identifier.hash !== '' || identifier.search !== '') fail('resource.identifier', 'must not have a query or fragment (RFC 9728 §1.2)')
+  for (const key of ['name', 'documentation'] as const) {
+    if (value[key] !== undefined && typeof value[key] !== 'string') fail(`resource.${key}`, 'must be a string')
+  }
+  if (value.documentation !== undefined && parseURL(value.documentation as string) === undefined) fail('resource.documentation', 'must be a URL')
+  return {
+    identifier: value.identifier as string,
+    name: value.name as string | undefined,
+    documentation: value.documentation as string | undefined,
+    scopes: value.scopes === undefined ? undefined : checkScopeTokens('resource.scopes', value.scopes),
+  }
+}
+
 function checkTokenCache(value: unknown): number {
   const settings = checkSwitch('tokenCache', value, ['max'])
   return settings === false ? 0 : checkNumber('tokenCache.max', settings.max, DEFAULT_TOKEN_CACHE_MAX, { min: 1, integer: true })
@@ -596,6 +666,14 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     maxTokenLifetime: checkNumber('maxTokenLifetime', options.maxTokenLifetime, DEFAULT_MAX_TOKEN_LIFETIME, { min: 1 }),
     acceptPlainJwtTyp: tokenTypes.includes('jwt'),
     tokenCacheMax: checkTokenCache(options.tokenCache),
+    resource: checkResource(options.resource),
+    acrValues: options.acrValues === undefined ? undefined : checkStringList('acrValues', options.acrValues, { allowEmpty: false }),
+    maxAge: options.maxAge === undefined ? undefined : checkNumber('maxAge', options.maxAge, 0, { integer: true }),
+    claims: checkClaimRequirementList('claims', options.claims),
+    scopeClaim: options.scopeClaim === undefined ? undefined : checkStringList('scopeClaim', options.scopeClaim, { allowEmpty: false })[0],
+    // FAPI 1.0 Part 1 §6.2.1 makes it a "shall"; FAPI 2.0 moved it to deployment advice (opt in).
+    interactionId: checkBoolean('interactionId', options.interactionId, profile === 'fapi1-advanced'),
+    onDecision: checkFunction('onDecision', options.onDecision) as ((event: DecisionEvent) => void) | undefined,
     jwksCooldownMs: checkNumber('jwksCooldown', options.jwksCooldown, DEFAULT_JWKS_COOLDOWN, { min: 1 }) * 1000,
     jwksCacheMaxAgeMs: checkNumber('jwksCacheMaxAge', options.jwksCacheMaxAge, DEFAULT_JWKS_CACHE_MAX_AGE, { min: 1 }) * 1000,
     httpTimeoutMs: checkNumber('httpTimeout', options.httpTimeout, DEFAULT_HTTP_TIMEOUT, { min: 1 }),

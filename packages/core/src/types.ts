@@ -1,4 +1,5 @@
 import type { JWK } from 'jose'
+import type { ClaimRequirement } from './authorization/claim-requirements.js'
 
 /** Security profile: algorithm allow-lists, required claims, and whether sender-constrained tokens are required. */
 export type Profile = 'fapi2' | 'fapi1-advanced' | 'oauth2'
@@ -84,12 +85,22 @@ export interface AuthContext {
   readonly scopes: readonly string[]
   /** Sender constraints that were verified for this request. */
   readonly binding: TokenBinding
-  /** Headers the adapter must send on success (e.g. a fresh `DPoP-Nonce`). */
+  /** Headers the adapter must send on success (a fresh `DPoP-Nonce`, `x-fapi-interaction-id`). */
   readonly responseHeaders: Readonly<Record<string, string>>
+  /** The FAPI interaction id of this request: the client's `x-fapi-interaction-id`, or a new UUID. */
+  readonly interactionId?: string
+  /** FAPI headers passed through untouched: `x-fapi-auth-date`, `x-fapi-customer-ip-address`. */
+  readonly fapi?: { readonly authDate?: string; readonly customerIpAddress?: string }
 }
 
-/** Per-call requirements for `verify`. */
+/** Per-route requirements, for `verify` and `authorize`. */
 export interface VerifyOptions {
   /** Scopes this route needs, on top of the guard-wide `scopes`. All are required. */
   readonly scopes?: readonly string[]
+  /** Accepted `acr` values (RFC 9470); replaces the guard-wide `acrValues`. */
+  readonly acrValues?: readonly string[]
+  /** Seconds allowed since the user authenticated (`auth_time`, RFC 9470); replaces the guard-wide `maxAge`. */
+  readonly maxAge?: number
+  /** Claim requirements (`claimEquals`, `claimIncludes`, `claimCheck`), on top of the guard-wide `claims`. */
+  readonly claims?: readonly ClaimRequirement[]
 }

@@ -1,10 +1,19 @@
 import { GuardError, type AuthScheme } from '../errors/guard-error.js'
 
-/** Granted scopes: `scope` split on spaces (RFC 9068 §2.2.3, RFC 8693 §4.2), else the `scp` array. */
-export function readScopes(claims: Record<string, unknown>): string[] {
-  if (typeof claims.scope === 'string') return claims.scope.split(' ').filter((scope) => scope.length > 0)
-  if (Array.isArray(claims.scp)) return claims.scp.filter((scope): scope is string => typeof scope === 'string')
-  return []
+function scopeList(value: unknown): string[] | undefined {
+  if (typeof value === 'string') return value.split(' ').filter((scope) => scope.length > 0)
+  if (Array.isArray(value)) return value.filter((scope): scope is string => typeof scope === 'string')
+  return undefined
+}
+
+/**
+ * Granted scopes: from `claim` when configured (a space-delimited string or an array: `scp`,
+ * `permissions`, …), else `scope` split on spaces (RFC 9068 §2.2.3, RFC 8693 §4.2), else the `scp` array.
+ */
+export function readScopes(claims: Readonly<Record<string, unknown>>, claim?: string): string[] {
+  if (claim !== undefined) return scopeList(claims[claim]) ?? []
+  if (typeof claims.scope === 'string') return scopeList(claims.scope) as string[]
+  return (Array.isArray(claims.scp) && scopeList(claims.scp)) || []
 }
 
 /** Step 5: every required scope is granted, else 403 `insufficient_scope` naming them (RFC 6750 §3.1). */

@@ -19,6 +19,8 @@ export interface BindingRules {
 export interface VerifiedBinding {
   readonly binding: TokenBinding
   readonly responseHeaders: Record<string, string>
+  /** With server nonces on: whether the proof's nonce was current or is being renewed. */
+  readonly nonce: 'valid' | 'renewed' | undefined
 }
 
 /** The `cnf` members this resource server can check, read strictly. */
@@ -87,6 +89,7 @@ export async function verifyTokenBinding(
   }
   let binding: TokenBinding = {}
   let responseHeaders: Record<string, string> = {}
+  let nonce: VerifiedBinding['nonce']
   if (x5tS256 !== undefined) {
     if (!rules.mtls.enabled) {
       throw new GuardError('ERR_CNF_INVALID', 'the access token is certificate-bound and this resource server does not take such tokens', { scheme })
@@ -98,6 +101,7 @@ export async function verifyTokenBinding(
     const proof = await verifyDPoPProof(request, token, jkt, now, rules.dpopProof)
     binding = { ...binding, dpop: { jkt: proof.jkt } }
     responseHeaders = proof.responseHeaders
+    if (rules.dpopProof.nonce !== undefined) nonce = 'dpop-nonce' in proof.responseHeaders ? 'renewed' : 'valid'
   }
-  return { binding, responseHeaders }
+  return { binding, responseHeaders, nonce }
 }

@@ -97,6 +97,10 @@ export const ErrorCodes = {
   ERR_MTLS_CERTIFICATE_MISMATCH: 'ERR_MTLS_CERTIFICATE_MISMATCH',
   /** The token lacks a scope the route needs (RFC 6750 §3.1). */
   ERR_INSUFFICIENT_SCOPE: 'ERR_INSUFFICIENT_SCOPE',
+  /** The authentication behind the token does not meet the route's `acr` or `max_age` demands (RFC 9470 §3). */
+  ERR_INSUFFICIENT_USER_AUTHENTICATION: 'ERR_INSUFFICIENT_USER_AUTHENTICATION',
+  /** A claim requirement of the route (`claimEquals`, `claimIncludes`, `claimCheck`) is not met. */
+  ERR_CLAIM_CHECK_FAILED: 'ERR_CLAIM_CHECK_FAILED',
   /** Introspection says the token is not active (`active` not the boolean `true`; RFC 7662 §2.2). */
   ERR_TOKEN_INACTIVE: 'ERR_TOKEN_INACTIVE',
   /** An active introspection result fails a check here: `exp`, `nbf`, `iss`, `aud`, or a member's type. */
@@ -182,6 +186,8 @@ export const ERROR_TABLE: { readonly [C in ErrorCode]: ErrorKind } = {
   ERR_MTLS_CERTIFICATE_MISSING: INVALID_TOKEN,
   ERR_MTLS_CERTIFICATE_MISMATCH: INVALID_TOKEN,
   ERR_INSUFFICIENT_SCOPE: { status: 403, error: 'insufficient_scope' },
+  ERR_INSUFFICIENT_USER_AUTHENTICATION: { status: 401, error: 'insufficient_user_authentication' },
+  ERR_CLAIM_CHECK_FAILED: { status: 403, error: 'insufficient_scope' },
   ERR_TOKEN_INACTIVE: INVALID_TOKEN,
   ERR_INTROSPECTION_CLAIM_INVALID: INVALID_TOKEN,
   ERR_INTROSPECTION_UNAVAILABLE: UNAVAILABLE,

@@ -9,6 +9,10 @@ export interface GuardErrorDetail {
   readonly scheme?: AuthScheme | undefined
   /** Space-delimited scopes the route needs (`insufficient_scope`). */
   readonly scope?: string | undefined
+  /** Space-delimited ACR values, in order of preference (`insufficient_user_authentication`, RFC 9470 §3). */
+  readonly acrValues?: string | undefined
+  /** Seconds allowed since the last active authentication (`insufficient_user_authentication`, RFC 9470 §3). */
+  readonly maxAge?: number | undefined
 }
 
 /**
@@ -33,6 +37,10 @@ export class GuardError extends Error {
   readonly scheme: AuthScheme | undefined
   /** Scopes the route needs, for `insufficient_scope`. */
   readonly scope: string | undefined
+  /** ACR values the route accepts, for `insufficient_user_authentication`. */
+  readonly acrValues: string | undefined
+  /** Greatest authentication age the route accepts, for `insufficient_user_authentication`. */
+  readonly maxAge: number | undefined
 
   /** Whether `toJSON` carries `error_description` (`errorDescriptions` option). */
   readonly #describe: boolean
@@ -52,6 +60,8 @@ export class GuardError extends Error {
     this.description = description
     this.scheme = detail.scheme
     this.scope = detail.scope
+    this.acrValues = detail.acrValues
+    this.maxAge = detail.maxAge
     this.headers = headers
     this.#describe = describe
   }

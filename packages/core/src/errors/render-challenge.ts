@@ -16,6 +16,8 @@ export interface ChallengeConfig {
   readonly dpopAlgs: string | undefined
   /** Put `error_description` in challenges and bodies. */
   readonly descriptions: boolean
+  /** URL of the RFC 9728 protected resource metadata, sent as `resource_metadata` in every challenge. */
+  readonly resourceMetadata?: string | undefined
 }
 
 const QUOTED_STRING_ESCAPES = /["\\]/g
@@ -55,7 +57,11 @@ export function buildChallenges(config: ChallengeConfig, error: GuardError): Cha
     errorParams.push(['error', error.error])
     if (config.descriptions) errorParams.push(['error_description', sanitizeDescription(error.description)])
     if (error.scope !== undefined) errorParams.push(['scope', error.scope])
+    if (error.acrValues !== undefined) errorParams.push(['acr_values', error.acrValues])
+    if (error.maxAge !== undefined) errorParams.push(['max_age', String(error.maxAge)])
   }
+  // RFC 9728 §5.1: the metadata URL in every challenge, errors or not.
+  const metadataParams: Array<[string, string]> = config.resourceMetadata === undefined ? [] : [['resource_metadata', config.resourceMetadata]]
   const offered = (scheme: AuthScheme) => (scheme === 'Bearer' ? config.bearer : config.dpopAlgs !== undefined)
   // The error goes where the client will look: the scheme it used, or every offered one when that
   // is unknown or not offered here (a Bearer request to a DPoP-only resource gets it in `DPoP`).
@@ -64,11 +70,12 @@ export function buildChallenges(config: ChallengeConfig, error: GuardError): Cha
     const params: Array<[string, string]> = []
     if (config.realm !== undefined) params.push(['realm', config.realm])
     if (carriesError('Bearer')) params.push(...errorParams)
+    params.push(...metadataParams)
     challenges.push({ scheme: 'Bearer', params })
   }
   if (config.dpopAlgs !== undefined) {
     const params: Array<[string, string]> = carriesError('DPoP') ? [...errorParams] : []
-    params.push(['algs', config.dpopAlgs])
+    params.push(['algs', config.dpopAlgs], ...metadataParams)
     challenges.push({ scheme: 'DPoP', params })
   }
   return challenges
