@@ -115,6 +115,8 @@ interface Trace {
   readonly checks: string[]
   kid: string | undefined
   nonce: 'valid' | 'renewed' | undefined
+  /** Set once a DPoP proof passed the replay check (its `jti` is spent, whatever is decided after). */
+  replay: 'first-use' | undefined
 }
 
 const INTERACTION_ID = 'x-fapi-interaction-id'
@@ -152,7 +154,7 @@ function decisionEvent(
   const binding = auth === undefined ? undefined : auth.binding.dpop !== undefined ? (auth.binding.mtls !== undefined ? 'dpop+mtls' : 'dpop') : auth.binding.mtls !== undefined ? 'mtls' : 'none'
   const code = refusal?.code
   const nonce = trace.nonce ?? (code === 'ERR_DPOP_NONCE_REQUIRED' ? 'missing' : code === 'ERR_DPOP_NONCE_INVALID' ? 'invalid' : undefined)
-  const replay = code === 'ERR_DPOP_PROOF_REPLAYED' ? 'replayed' : auth?.binding.dpop !== undefined ? 'first-use' : undefined
+  const replay = code === 'ERR_DPOP_PROOF_REPLAYED' ? 'replayed' : trace.replay
   const interactionId = auth?.interactionId ?? refusal?.headers[INTERACTION_ID]
   return {
     outcome: auth === undefined ? 'refused' : 'accepted',
@@ -267,7 +269,7 @@ class ResourceGuard implements Guard {
 
   async verify(request: Request | RequestLike, options?: VerifyOptions): Promise<AuthContext> {
     const started = performance.now()
-    const trace: Trace = { checks: [], kid: undefined, nonce: undefined }
+    const trace: Trace = { checks: [], kid: undefined, nonce: undefined, replay: undefined }
     const interactionId = this.#options.interactionId ? readInteractionId(request) : undefined
     try {
       const auth = await this.#verify(request, options, trace, interactionId)
@@ -298,6 +300,7 @@ class ResourceGuard implements Guard {
       const bound = await verifyTokenBinding(claims.cnf, scheme, request as RequestLike, token, now, this.#bindingRules)
       trace.checks.push('binding')
       trace.nonce = bound.nonce
+      if (bound.binding.dpop !== undefined) trace.replay = 'first-use'
       const scopes = readScopes(claims, this.#options.scopeClaim)
       this.#authorize(claims, scopes, options, now, scheme)
       trace.checks.push('authorization')
@@ -337,12 +340,14 @@ class ResourceGuard implements Guard {
     if (options?.claims !== undefined) checkClaimRequirements(claims, options.claims, scheme)
   }
 
-  /** Hands the decision to `onDecision`; a failing hook never changes the decision. */
+  /** Hands the decision to `onDecision`; a failing hook (throwing, or an async one rejecting) never changes the decision. */
   #report(request: Request | RequestLike, trace: Trace, started: number, auth: AuthContext | undefined, refusal: GuardError | undefined): void {
     const hook = this.#options.onDecision
     if (hook === undefined) return
     try {
-      hook(decisionEvent(request, trace, started, auth, refusal, this.#options.proxy.trusted))
+      const result: unknown = hook(decisionEvent(request, trace, started, auth, refusal, this.#options.proxy.trusted))
+      // An async hook's rejection would otherwise be unhandled (and end a Node process).
+      if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') Promise.resolve(result).catch(() => {})
     } catch {
       // An audit hook that throws must not turn a decision into an error.
     }

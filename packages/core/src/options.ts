@@ -4,7 +4,7 @@ import { compileTrustedProxies, type AddressMatcher } from './request/proxy-trus
 import { CERTIFICATE_HEADERS, type CertificateHeader, type CertificateHeaderFormat } from './request/read-certificate-header.js'
 import { createMemoryReplayStore } from './replay/memory-replay-store.js'
 import type { ReplayStore } from './replay/replay-store.js'
-import type { JSONWebKeySet, JWSAlgorithm, Profile } from './types.js'
+import type { JSONWebKeySet, JWSAlgorithm, Profile, VerifyOptions } from './types.js'
 import { assertionAlgorithm, type IntrospectionAuthMethod } from './introspection/authenticate-client.js'
 import type { ClaimRequirement } from './authorization/claim-requirements.js'
 import type { DecisionEvent } from './audit/decision-event.js'
@@ -167,11 +167,15 @@ export const DEFAULT_INTROSPECTION_NEGATIVE_TTL = 10
 const AUTH_METHODS: readonly IntrospectionAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth']
 const INTROSPECTION_OPTIONS = ['endpoint', 'clientId', 'clientSecret', 'authMethod', 'privateKey', 'certificate', 'responseFormat', 'tokens', 'cache', 'timeout']
 
-/** Algorithms each profile allows (FAPI 2.0 §5.4.1, FAPI 1.0 Part 2 §8.6, RFC 9068 §2.1). */
+/**
+ * Algorithms each profile allows (FAPI 2.0 §5.4.1, FAPI 1.0 Part 2 §8.6, RFC 9068 §2.1). `Ed25519` is the
+ * fully-specified name of EdDSA over Ed25519 (RFC 9864), which FAPI 2.0 allows and the `dpop` package and
+ * oidc-provider use; `EdDSA` is accepted for the same keys.
+ */
 export const PROFILE_ALGORITHMS: Readonly<Record<Profile, readonly JWSAlgorithm[]>> = {
-  fapi2: ['PS256', 'ES256', 'EdDSA'],
+  fapi2: ['PS256', 'ES256', 'EdDSA', 'Ed25519'],
   'fapi1-advanced': ['PS256', 'ES256'],
-  oauth2: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'],
+  oauth2: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'],
 }
 
 const PROFILES: readonly Profile[] = ['fapi2', 'fapi1-advanced', 'oauth2']
@@ -312,12 +316,15 @@ function checkStringList(option: string, value: unknown, { allowEmpty }: { allow
 }
 
 function checkScopeTokens(option: string, value: unknown): string[] {
-  const scopes = checkStringList(option, value, { allowEmpty: true })
+  const scopes = typeof value === 'string' ? [value] : value
+  if (!Array.isArray(scopes)) fail(option, 'must be a string or an array of strings')
   // RFC 6749 §3.3 scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-  for (const scope of scopes) {
-    if (!/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope)) fail(option, `has "${scope}", which is not a valid scope token`)
+  for (const scope of scopes as unknown[]) {
+    if (typeof scope !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope)) {
+      fail(option, `has ${JSON.stringify(scope)}, which is not a valid scope token`)
+    }
   }
-  return scopes
+  return scopes as string[]
 }
 
 function checkAlgorithms(option: string, value: unknown, allowed: readonly JWSAlgorithm[], profile: Profile): JWSAlgorithm[] {
@@ -489,6 +496,31 @@ function checkFunction(option: string, value: unknown): unknown {
   return value
 }
 
+/**
+ * Checks per-route requirements once, where the route is declared (adapters' `requireScopes`,
+ * `requireAuthentication`, `requireClaims`, decorators): a `TypeError` naming `where` for an invalid
+ * scope token, an empty list, a negative or fractional `maxAge`, or something that is not a claim requirement.
+ */
+export function checkRequirements(requirements: VerifyOptions, where: string): VerifyOptions {
+  if (!isPlainObject(requirements)) throw new TypeError(`fapi-guard: ${where} needs requirements`)
+  const { scopes, acrValues, maxAge, claims } = requirements
+  if (scopes !== undefined) {
+    if (!Array.isArray(scopes) || scopes.length === 0) fail(`${where} scopes`, 'must name at least one scope')
+    checkScopeTokens(`${where} scopes`, scopes)
+  }
+  if (acrValues !== undefined) {
+    // Used as given (not normalized), so a lone string is refused here rather than matched by substring later.
+    if (!Array.isArray(acrValues)) fail(`${where} acrValues`, 'must be an array of ACR values')
+    checkAcrValues(`${where} acrValues`, acrValues)
+  }
+  if (maxAge !== undefined) checkNumber(`${where} maxAge`, maxAge, 0, { integer: true })
+  if (claims !== undefined) {
+    if (!Array.isArray(claims) || claims.length === 0) fail(`${where} claims`, 'must hold at least one claim requirement')
+    checkClaimRequirementList(`${where} claims`, claims)
+  }
+  return requirements
+}
+
 /** Claim requirements made by `claimEquals`, `claimIncludes`, `claimCheck`. */
 export function checkClaimRequirementList(option: string, value: unknown): ClaimRequirement[] {
   if (value === undefined) return []
@@ -507,13 +539,22 @@ function checkResource(value: unknown): ResolvedOptions['resource'] {
   for (const key of Object.keys(value)) {
     if (!['identifier', 'name', 'documentation', 'scopes'].includes(key)) fail(`resource.${key}`, 'is not a known option')
   }
-  const identifier = typeof value.identifier === 'string' ? parseURL(value.identifier) : undefined
+  const raw = value.identifier
+  const identifier = typeof raw === 'string' ? parseURL(raw) : undefined
   if (identifier === undefined || identifier.protocol !== 'https:' && !(identifier.protocol === 'http:' && isSecureOrLoopback(identifier))) {
     fail('resource.identifier', 'must be an https URL (plain http only on loopback hosts)')
   }
-  if (identifier.hash !== '' || identifier.search !== '') fail('resource.identifier', 'must not have a query or fragment (RFC 9728 §1.2)')
+  // An empty `?` or `#` parses to an empty search or hash, so the text is checked too.
+  if (identifier.hash !== '' || identifier.search !== '' || /[?#]/.test(raw as string)) {
+    fail('resource.identifier', 'must not have a query or fragment (RFC 9728 §1.2)')
+  }
+  // `resource` is served as given and clients compare it exactly (RFC 9728 §3.3); the URL parser would
+  // trim or encode these, so the metadata URL and `resource` would no longer agree.
+  if (/[\x00-\x20\x7F]/.test(raw as string)) fail('resource.identifier', 'must not contain whitespace or control characters')
+  if (identifier.username !== '' || identifier.password !== '') fail('resource.identifier', 'must not have userinfo (the metadata is public)')
   for (const key of ['name', 'documentation'] as const) {
-    if (value[key] !== undefined && typeof value[key] !== 'string') fail(`resource.${key}`, 'must be a string')
+    // RFC 9728 §3.2: members with no value are left out, never sent empty.
+    if (value[key] !== undefined && (typeof value[key] !== 'string' || value[key] === '')) fail(`resource.${key}`, 'must be a non-empty string')
   }
   if (value.documentation !== undefined && parseURL(value.documentation as string) === undefined) fail('resource.documentation', 'must be a URL')
   return {
@@ -522,6 +563,21 @@ function checkResource(value: unknown): ResolvedOptions['resource'] {
     documentation: value.documentation as string | undefined,
     scopes: value.scopes === undefined ? undefined : checkScopeTokens('resource.scopes', value.scopes),
   }
+}
+
+/** RFC 9470 §3: `acr_values` is space-separated, so no value may hold whitespace (or a control character, which a challenge drops). */
+function checkAcrValues(option: string, value: unknown): string[] {
+  const list = checkStringList(option, value, { allowEmpty: false })
+  for (const acr of list) {
+    if (/[\x00-\x20\x7F]/.test(acr)) fail(option, `has ${JSON.stringify(acr)}; ACR values cannot contain whitespace or control characters`)
+  }
+  return list
+}
+
+/** One claim name (a list would silently use its first entry). */
+function checkScopeClaim(value: unknown): string | undefined {
+  if (value !== undefined && (typeof value !== 'string' || value.length === 0)) fail('scopeClaim', 'must be a non-empty string (a claim name)')
+  return value
 }
 
 function checkTokenCache(value: unknown): number {
@@ -667,10 +723,10 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     acceptPlainJwtTyp: tokenTypes.includes('jwt'),
     tokenCacheMax: checkTokenCache(options.tokenCache),
     resource: checkResource(options.resource),
-    acrValues: options.acrValues === undefined ? undefined : checkStringList('acrValues', options.acrValues, { allowEmpty: false }),
+    acrValues: options.acrValues === undefined ? undefined : checkAcrValues('acrValues', options.acrValues),
     maxAge: options.maxAge === undefined ? undefined : checkNumber('maxAge', options.maxAge, 0, { integer: true }),
     claims: checkClaimRequirementList('claims', options.claims),
-    scopeClaim: options.scopeClaim === undefined ? undefined : checkStringList('scopeClaim', options.scopeClaim, { allowEmpty: false })[0],
+    scopeClaim: checkScopeClaim(options.scopeClaim),
     // FAPI 1.0 Part 1 §6.2.1 makes it a "shall"; FAPI 2.0 moved it to deployment advice (opt in).
     interactionId: checkBoolean('interactionId', options.interactionId, profile === 'fapi1-advanced'),
     onDecision: checkFunction('onDecision', options.onDecision) as ((event: DecisionEvent) => void) | undefined,

@@ -16,6 +16,8 @@ export type JWSAlgorithm =
   | 'RS384'
   | 'RS512'
   | 'EdDSA'
+  /** EdDSA with Ed25519, fully specified (RFC 9864). */
+  | 'Ed25519'
 
 /** A JSON Web Key Set (RFC 7517 §5) of public keys. */
 export interface JSONWebKeySet {

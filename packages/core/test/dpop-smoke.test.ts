@@ -21,7 +21,7 @@ describe.each(backends)('dpop smoke ($name)', ({ createGuard }) => {
     await expect(guard.verify(request)).rejects.toMatchObject({ code: 'ERR_DPOP_PROOF_REPLAYED' })
     const err = await guard.verify({ ...request, headers: { authorization: `Bearer ${token}`, dpop: proof } }).catch((e) => e)
     expect(err.code).toBe('ERR_DPOP_BINDING_SCHEME_MISMATCH')
-    expect(err.headers['www-authenticate']).toBe('Bearer realm="api", error="invalid_token", error_description="the access token is DPoP-bound and must be sent with the DPoP scheme", DPoP algs="PS256 ES256 EdDSA"')
+    expect(err.headers['www-authenticate']).toBe('Bearer realm="api", error="invalid_token", error_description="the access token is DPoP-bound and must be sent with the DPoP scheme", DPoP algs="PS256 ES256 EdDSA Ed25519"')
   })
   it('nonce dance', async () => {
     let now = 1_800_000_000_000

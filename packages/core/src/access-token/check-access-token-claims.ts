@@ -56,7 +56,7 @@ const STRING_CLAIMS = ['sub', 'client_id', 'jti'] as const
 
 /**
  * RFC 9068 §2.2: `sub`, `client_id`, `jti` are strings and `iat` a number whenever present; under the FAPI
- * profiles all four are required. `scope` is a string and `scp` an array of strings when present.
+ * profiles all four are required. `scope` is a string and `scp` a string (Azure AD) or an array of strings when present.
  */
 export function checkRequiredClaims(payload: Record<string, unknown>, rules: ClaimRules): void {
   for (const name of STRING_CLAIMS) {
@@ -69,7 +69,8 @@ export function checkRequiredClaims(payload: Record<string, unknown>, rules: Cla
   if (payload.scope !== undefined && typeof payload.scope !== 'string') {
     throw new GuardError('ERR_JWT_CLAIM_INVALID', 'the "scope" claim is not a string')
   }
-  if (payload.scp !== undefined && !(Array.isArray(payload.scp) && payload.scp.every((item) => typeof item === 'string'))) {
-    throw new GuardError('ERR_JWT_CLAIM_INVALID', 'the "scp" claim is not an array of strings')
+  const { scp } = payload
+  if (scp !== undefined && typeof scp !== 'string' && !(Array.isArray(scp) && scp.every((item) => typeof item === 'string'))) {
+    throw new GuardError('ERR_JWT_CLAIM_INVALID', 'the "scp" claim is neither a string nor an array of strings')
   }
 }

@@ -8,12 +8,12 @@ function scopeList(value: unknown): string[] | undefined {
 
 /**
  * Granted scopes: from `claim` when configured (a space-delimited string or an array: `scp`,
- * `permissions`, …), else `scope` split on spaces (RFC 9068 §2.2.3, RFC 8693 §4.2), else the `scp` array.
+ * `permissions`, …), else `scope` split on spaces (RFC 9068 §2.2.3, RFC 8693 §4.2), else `scp` (a space-delimited string or an array).
  */
 export function readScopes(claims: Readonly<Record<string, unknown>>, claim?: string): string[] {
   if (claim !== undefined) return scopeList(claims[claim]) ?? []
   if (typeof claims.scope === 'string') return scopeList(claims.scope) as string[]
-  return (Array.isArray(claims.scp) && scopeList(claims.scp)) || []
+  return scopeList(claims.scp) ?? []
 }
 
 /** Step 5: every required scope is granted, else 403 `insufficient_scope` naming them (RFC 6750 §3.1). */

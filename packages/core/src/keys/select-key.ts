@@ -15,7 +15,12 @@ export interface KeyEntry {
   readonly imported: Map<string, Promise<unknown>>
 }
 
-const CURVE_OF: Record<string, string> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521', EdDSA: 'Ed25519' }
+const CURVE_OF: Record<string, string> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521', EdDSA: 'Ed25519', Ed25519: 'Ed25519' }
+
+/** `EdDSA` (polymorphic) and `Ed25519` (RFC 9864) name the same thing for an Ed25519 key. */
+function sameAlgorithm(keyAlg: string, alg: string): boolean {
+  return keyAlg === alg || (keyAlg === 'EdDSA' && alg === 'Ed25519') || (keyAlg === 'Ed25519' && alg === 'EdDSA')
+}
 
 function modulusBits(n: unknown): number {
   if (typeof n !== 'string') return 0
@@ -53,7 +58,7 @@ export function readKeySet(document: unknown): KeyEntry[] {
 /** Whether a key may verify `alg` (RFC 8725 §3.1: one key, one algorithm family; FAPI 2.0 §5.4.3). */
 export function fitsAlgorithm(entry: KeyEntry, alg: string): boolean {
   const { jwk } = entry
-  if (jwk.alg !== undefined && jwk.alg !== alg) return false
+  if (jwk.alg !== undefined && !sameAlgorithm(jwk.alg, alg)) return false
   switch (alg.slice(0, 2)) {
     case 'RS':
     case 'PS':
@@ -61,7 +66,7 @@ export function fitsAlgorithm(entry: KeyEntry, alg: string): boolean {
     case 'ES':
       return jwk.kty === 'EC' && jwk.crv === CURVE_OF[alg]
     default:
-      return alg === 'EdDSA' && jwk.kty === 'OKP' && jwk.crv === 'Ed25519'
+      return (alg === 'EdDSA' || alg === 'Ed25519') && jwk.kty === 'OKP' && jwk.crv === 'Ed25519'
   }
 }
 

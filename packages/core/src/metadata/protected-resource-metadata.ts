@@ -35,17 +35,21 @@ export interface MetadataSource {
   readonly mtls: boolean
 }
 
-/** Builds the document; members with no value are left out (RFC 9728 §3.2). */
+/**
+ * Builds the document; members with no value are left out (RFC 9728 §3.2). It is frozen, arrays too:
+ * one document is handed to every caller and served by every adapter.
+ */
 export function buildProtectedResourceMetadata(source: MetadataSource): ProtectedResourceMetadata {
-  return {
+  const list = (values: readonly string[]) => Object.freeze([...values])
+  return Object.freeze({
     resource: source.identifier,
-    authorization_servers: [...source.issuers],
-    ...(source.scopes !== undefined && source.scopes.length > 0 && { scopes_supported: [...source.scopes] }),
-    bearer_methods_supported: ['header'],
+    authorization_servers: list(source.issuers),
+    ...(source.scopes !== undefined && source.scopes.length > 0 && { scopes_supported: list(source.scopes) }),
+    bearer_methods_supported: list(['header']),
     ...(source.name !== undefined && { resource_name: source.name }),
     ...(source.documentation !== undefined && { resource_documentation: source.documentation }),
-    ...(source.dpopAlgorithms !== undefined && { dpop_signing_alg_values_supported: [...source.dpopAlgorithms] }),
+    ...(source.dpopAlgorithms !== undefined && { dpop_signing_alg_values_supported: list(source.dpopAlgorithms) }),
     dpop_bound_access_tokens_required: source.dpopRequired,
     tls_client_certificate_bound_access_tokens: source.mtls,
-  }
+  })
 }

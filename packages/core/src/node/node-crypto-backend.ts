@@ -5,7 +5,7 @@ import { expectedSignatureLength, type CryptoBackend } from '../keys/crypto-back
 type NodeVerifyKey = KeyObject | { key: KeyObject; padding?: number; saltLength?: number; dsaEncoding?: 'ieee-p1363' }
 
 function digestOf(alg: string): string | null {
-  return alg === 'EdDSA' ? null : `sha${alg.slice(-3)}`
+  return alg === 'EdDSA' || alg === 'Ed25519' ? null : `sha${alg.slice(-3)}`
 }
 
 /** `node:crypto` backend: a `KeyObject` imported once per key and algorithm, verified without Web Crypto's overhead. */

@@ -40,6 +40,22 @@ function readClientCertificate(socket: TLSSocket): ClientCertificate | undefined
 }
 
 /**
+ * Every header with each occurrence kept apart: Node's `headersDistinct`, or — for request objects
+ * that lack it (light-my-request behind `fastify.inject`) — the same built from `rawHeaders`.
+ */
+function distinctHeaders(req: IncomingMessage): Record<string, string[]> {
+  const distinct = (req as Partial<IncomingMessage>).headersDistinct
+  if (distinct !== undefined) return distinct as Record<string, string[]>
+  const headers: Record<string, string[]> = {}
+  const raw = Array.isArray(req.rawHeaders) ? req.rawHeaders : []
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase()
+    ;(headers[name] ??= []).push(raw[i + 1] as string)
+  }
+  return headers
+}
+
+/**
  * Builds the `RequestLike` of a Node request, once, for every Node adapter. Headers come from
  * `headersDistinct`, which keeps every occurrence of a repeated field apart (Node's `headers` keeps
  * only the first `Authorization` and joins `DPoP`), so repeats are refused. The TLS client certificate
@@ -56,7 +72,7 @@ export function requestFromNode(req: IncomingMessage, target: string = req.url ?
   return {
     method: req.method ?? 'GET',
     url: readRequestURL(req, target, tls ? 'https' : 'http'),
-    headers: req.headersDistinct,
+    headers: distinctHeaders(req),
     peerAddress: socket.remoteAddress,
     get clientCertificate() {
       if (!certificateRead && tls) certificate = readClientCertificate(socket)

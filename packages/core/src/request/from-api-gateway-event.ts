@@ -1,3 +1,4 @@
+import type { GuardError } from '../errors/guard-error.js'
 import { isPlainObject } from '../lib/encoding.js'
 import type { HeaderRecord, RequestLike } from '../types.js'
 
@@ -53,15 +54,32 @@ export function fromApiGatewayEvent(event: APIGatewayEventLike): RequestLike {
     }
   }
   const hostHeader = Object.entries(headers).find(([name]) => name.toLowerCase() === 'host')?.[1]
-  const host = (Array.isArray(hostHeader) ? hostHeader[0] : hostHeader) ?? context.domainName ?? 'localhost'
+  const host = (Array.isArray(hostHeader) ? hostHeader[0] : hostHeader) ?? context.domainName
   const path = v2 ? (event.rawPath ?? '/') : (context.path ?? event.path ?? '/')
   const query = v2 ? (event.rawQueryString ? `?${event.rawQueryString}` : '') : queryFromV1(event)
   const certificate = v2 ? context.authentication?.clientCert?.clientCertPem : context.identity?.clientCert?.clientCertPem
+  // No method or no host: left empty, so the guard refuses the request as unreadable (fail closed).
   return {
-    method: (v2 ? context.http?.method : event.httpMethod) ?? 'GET',
-    url: `https://${host}${path}${query}`,
+    method: (v2 ? context.http?.method : event.httpMethod) ?? '',
+    url: host === undefined ? '' : `https://${host}${path}${query}`,
     headers: headers as HeaderRecord,
     clientCertificate: typeof certificate === 'string' ? certificate : undefined,
     peerAddress: v2 ? context.http?.sourceIp : context.identity?.sourceIp,
+  }
+}
+
+/** An API Gateway proxy result (REST and HTTP API). */
+export interface APIGatewayProxyResultLike {
+  readonly statusCode: number
+  readonly headers: Record<string, string>
+  readonly body: string
+}
+
+/** The API Gateway proxy result for a refusal: status, headers and the JSON body `{ error, error_description }`. */
+export function toApiGatewayResult(error: GuardError): APIGatewayProxyResultLike {
+  return {
+    statusCode: error.status,
+    headers: { ...error.headers, 'content-type': 'application/json', 'cache-control': 'no-store' },
+    body: JSON.stringify(error.toJSON()),
   }
 }

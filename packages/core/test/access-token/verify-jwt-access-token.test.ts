@@ -172,7 +172,7 @@ describe.each(backends)('RFC 9068 JWT access-token validation ($name)', ({ creat
     for (const missing of ['sub', 'client_id', 'iat', 'jti']) {
       await refused(guard.verify(await boundRequest({ [missing]: undefined })), invalidToken('ERR_JWT_CLAIM_INVALID'))
     }
-    for (const wrong of [{ jti: 42 }, { jti: '' }, { sub: ['user-1'] }, { client_id: null }, { iat: '1750000000' }, { scope: ['a'] }, { scp: 'a b' }]) {
+    for (const wrong of [{ jti: 42 }, { jti: '' }, { sub: ['user-1'] }, { client_id: null }, { iat: '1750000000' }, { scope: ['a'] }, { scp: 7 }, { scp: ['a', 1] }]) {
       await refused(guard.verify(await boundRequest(wrong)), invalidToken('ERR_JWT_CLAIM_INVALID'))
     }
     // oauth2 keeps the RFC 9068 §2.2 claims optional for the resource server, but still type-checks them.

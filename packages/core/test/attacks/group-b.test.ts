@@ -12,7 +12,7 @@ import { flipSignatureBit } from '../support/jws.js'
 import { bearer, clockAt, invalidRequest, NO_CREDENTIALS, NOW, refusal, refused, requestWith, RESOURCE_URL } from '../support/requests.js'
 
 const RS = 'https://rs.example.com/'
-const ALGS = 'PS256 ES256 EdDSA'
+const ALGS = 'PS256 ES256 EdDSA Ed25519'
 
 let local: LocalIssuer
 let cert: TestCertificate

@@ -11,7 +11,7 @@ import { backends } from '../support/backends.js'
 import { bearer, clockAt, invalidToken, NOW, refused } from '../support/requests.js'
 
 const RS = 'https://rs.example.com/'
-const ALGS = 'PS256 ES256 EdDSA'
+const ALGS = 'PS256 ES256 EdDSA Ed25519'
 
 let local: LocalIssuer
 let cert: TestCertificate

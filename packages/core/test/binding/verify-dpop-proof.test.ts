@@ -217,7 +217,7 @@ beforeAll(async () => {
 })
 afterAll(() => issuer.close())
 
-const OAUTH2_ALGS = 'RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA'
+const OAUTH2_ALGS = 'RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA Ed25519'
 const BEARER_INVALID_TOKEN = new RegExp(`^Bearer realm="api", error="invalid_token", error_description="[^"]*", DPoP algs="${ALGS}"$`)
 
 describe.each(backends)('DPoP proofs through guard.verify ($name)', ({ createGuard }) => {
@@ -424,7 +424,7 @@ describe.each(backends)('DPoP proofs through guard.verify ($name)', ({ createGua
       status: 401,
       error: 'invalid_dpop_proof',
       code: 'ERR_DPOP_ALG_NOT_ALLOWED',
-      challenge: dpopChallenge('invalid_dpop_proof', "the DPoP proof 'alg' is not an allowed algorithm", 'PS256 ES256 EdDSA'),
+      challenge: dpopChallenge('invalid_dpop_proof', "the DPoP proof 'alg' is not an allowed algorithm", 'PS256 ES256 EdDSA Ed25519'),
     })
   })
 
@@ -450,7 +450,7 @@ describe.each(backends)('DPoP proofs through guard.verify ($name)', ({ createGua
       challenge: dpopChallenge('invalid_dpop_proof', undefined, 'ES256'),
     })
     await expect(es256Only.verify(await client.request())).resolves.toBeDefined()
-    // The default (fapi2) advertises PS256 ES256 EdDSA, and takes proofs signed with each.
+    // The default (fapi2) advertises PS256 ES256 EdDSA Ed25519, and takes proofs signed with each.
     for (const alg of ['PS256', 'ES256', 'EdDSA'] as const) {
       const holder = await createClient(issuer, clock, { alg })
       await expect(guard.verify(await holder.request())).resolves.toMatchObject({ binding: { dpop: { jkt: holder.key.thumbprint } } })

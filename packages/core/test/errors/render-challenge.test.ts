@@ -117,7 +117,7 @@ describe.each(backends)('RFC 6750 §3 errors through guard.verify ($name)', ({ c
     const dpopOnly = createGuard({ issuer: local.issuer, jwksUri: local.jwksUri, audience: RS, clock: clockAt(), dpop: { required: true } })
     const error = await refused(dpopOnly.verify(bearer(await mint())), invalidToken('ERR_TOKEN_NOT_SENDER_CONSTRAINED'))
     // A DPoP-only resource offers no Bearer challenge: the error goes into the DPoP one (DPOP-27).
-    expect(error.headers['www-authenticate']).toMatch(/^DPoP error="invalid_token", error_description="[^"]+", algs="PS256 ES256 EdDSA"$/)
+    expect(error.headers['www-authenticate']).toMatch(/^DPoP error="invalid_token", error_description="[^"]+", algs="PS256 ES256 EdDSA Ed25519"$/)
   })
 
   it('ERR-03 no credentials, or an unsupported scheme, gives a challenge without error information', async () => {

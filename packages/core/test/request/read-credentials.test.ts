@@ -61,13 +61,13 @@ describe.each(backends)('reading credentials ($name)', ({ createGuard }) => {
     const guard = createGuard({ issuer: local.issuer, jwksUri: local.jwksUri, audience: RS, clock: clockAt() })
     const bound = await local.mint({ cnf: { 'x5t#S256': cert.thumbprint } }, { now: NOW })
     const queryOnly = await refused(guard.verify(requestWith(undefined, { url: `${RESOURCE_URL}?access_token=${bound}`, clientCertificate: cert.der })), NO_CREDENTIALS)
-    expect(queryOnly.headers['www-authenticate']).toBe('Bearer realm="api", DPoP algs="PS256 ES256 EdDSA"')
+    expect(queryOnly.headers['www-authenticate']).toBe('Bearer realm="api", DPoP algs="PS256 ES256 EdDSA Ed25519"')
     const both = await refused(
       guard.verify(bearer(bound, { url: `${RESOURCE_URL}?access_token=${bound}`, clientCertificate: cert.der })),
       invalidRequest('ERR_MULTIPLE_TOKEN_METHODS'),
     )
     expect(both.headers['www-authenticate']).toBe(
-      'Bearer realm="api", error="invalid_request", error_description="the access token was sent both in the header and in the query", DPoP algs="PS256 ES256 EdDSA"',
+      'Bearer realm="api", error="invalid_request", error_description="the access token was sent both in the header and in the query", DPoP algs="PS256 ES256 EdDSA Ed25519"',
     )
     await guard.verify(bearer(bound, { clientCertificate: cert.der }))
   })

@@ -17,7 +17,7 @@ export const NOW = 1_800_000_000
 /** The protected resource the proofs address. */
 export const API = 'https://api.example.test/accounts'
 /** The `algs` every default (fapi2) guard advertises. */
-export const ALGS = 'PS256 ES256 EdDSA'
+export const ALGS = 'PS256 ES256 EdDSA Ed25519'
 
 /** An injectable clock: `now` in milliseconds (the guard's `clock` option), moved by hand, never by sleeping. */
 export class TestClock {

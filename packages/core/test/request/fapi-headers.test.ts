@@ -1,0 +1,212 @@
+/**
+ * FAPI request headers (standards.md §11): `x-fapi-interaction-id` echoed or generated on every
+ * response of a protected route, success and refusal (FAPI1-03); `x-fapi-customer-ip-address` never a
+ * reason to refuse and passed through (FAPI1-04); `x-fapi-auth-date` passed through (FAPI1-09).
+ */
+import { readFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  createDPoPKey,
+  createDPoPProof,
+  createLocalIssuer,
+  createTestCertificate,
+  type DPoPKey,
+  type LocalIssuer,
+  type TestCertificate,
+} from '@fapi-guard/testing'
+import type { GuardError, GuardOptions, RequestLike } from '../../src/index.js'
+import { backends } from '../support/backends.js'
+import { clockAt, NOW, refusal, requestWith, RESOURCE_URL } from '../support/requests.js'
+
+const vectors = JSON.parse(readFileSync(new URL('../../../../../shared/reference/vectors.json', import.meta.url), 'utf8')) as {
+  fapi: { x_fapi_interaction_id_example: string; x_fapi_customer_ip_address_examples: string[]; x_fapi_auth_date_example: string }
+}
+/** `c770aef3-6784-41f7-8e0e-ff5f97bddb3a` (FAPI 1.0 Part 1 example). */
+const INTERACTION_ID = vectors.fapi.x_fapi_interaction_id_example
+/** `2001:DB8::1893:25c8:1946` and `198.51.100.119`. */
+const CUSTOMER_IPS = vectors.fapi.x_fapi_customer_ip_address_examples
+/** `Tue, 11 Sep 2012 19:43:31 GMT`. */
+const AUTH_DATE = vectors.fapi.x_fapi_auth_date_example
+/** RFC 4122 UUID (variant 10xx, version 1–5). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
+const HEADER = 'x-fapi-interaction-id'
+
+let local: LocalIssuer
+let key: DPoPKey
+let cert: TestCertificate
+
+beforeAll(async () => {
+  local = await createLocalIssuer()
+  key = await createDPoPKey()
+  cert = createTestCertificate('fapi-headers')
+})
+afterAll(() => local.close())
+
+/** A DPoP request for `RESOURCE_URL` with a fresh proof and a token bound to `key`. */
+async function dpopRequest(headers: Record<string, string | string[]> = {}, claims: Record<string, unknown> = {}): Promise<RequestLike> {
+  const token = await local.mint({ cnf: { jkt: key.thumbprint }, scope: 'accounts:read', ...claims }, { now: NOW })
+  const proof = await createDPoPProof({ key, method: 'GET', url: RESOURCE_URL, accessToken: token, iat: NOW })
+  return requestWith(`DPoP ${token}`, { headers: { ...headers, dpop: proof } })
+}
+
+/** A Bearer request with a certificate-bound token and the matching client certificate (FAPI 1.0 Advanced). */
+async function mtlsRequest(headers: Record<string, string | string[]> = {}, claims: Record<string, unknown> = {}): Promise<RequestLike> {
+  const token = await local.mint({ cnf: { 'x5t#S256': cert.thumbprint }, scope: 'accounts:read', ...claims }, { now: NOW })
+  return requestWith(`Bearer ${token}`, { headers, clientCertificate: cert.der })
+}
+
+describe.each(backends)('FAPI1-03 x-fapi-interaction-id ($name)', ({ createGuard }) => {
+  function guardWith(extra: Partial<GuardOptions> = {}) {
+    return createGuard({ issuer: local.issuer, jwksUri: local.jwksUri, audience: local.audience, clock: clockAt(), ...extra })
+  }
+  const withId = { [HEADER]: INTERACTION_ID }
+
+  it('with `interactionId: true` the client value is echoed byte for byte on success, in responseHeaders and on the AuthContext', async () => {
+    const auth = await guardWith({ interactionId: true }).verify(await dpopRequest(withId))
+    expect(auth.interactionId).toBe(INTERACTION_ID)
+    expect(auth.responseHeaders).toEqual({ [HEADER]: INTERACTION_ID })
+  })
+
+  it('fapi1-advanced echoes it by default (FAPI 1.0 Part 1 §6.2.1 "shall")', async () => {
+    const auth = await guardWith({ profile: 'fapi1-advanced' }).verify(await mtlsRequest(withId))
+    expect(auth.binding).toEqual({ mtls: { x5tS256: cert.thumbprint } })
+    expect(auth.interactionId).toBe(INTERACTION_ID)
+    expect(auth.responseHeaders[HEADER]).toBe(INTERACTION_ID)
+  })
+
+  it('the header name is matched case-insensitively, in a record and in Fetch Headers', async () => {
+    const guard = guardWith({ interactionId: true })
+    expect((await guard.verify(await dpopRequest({ 'X-FAPI-Interaction-ID': INTERACTION_ID }))).interactionId).toBe(INTERACTION_ID)
+    const fetchRequest = new Request(RESOURCE_URL, { headers: { 'X-Fapi-Interaction-Id': INTERACTION_ID } })
+    expect((await refusal(guard.verify(fetchRequest))).headers[HEADER]).toBe(INTERACTION_ID)
+  })
+
+  it('every refusal carries the client value too: 400, 401, 403, 503, and step-up', async () => {
+    const guard = guardWith({ interactionId: true })
+    const refusals: Array<[number, GuardError]> = [
+      [400, await refusal(guard.verify(requestWith('Bearer a"b', { headers: withId })))],
+      [401, await refusal(guard.verify(requestWith(undefined, { headers: withId })))],
+      [401, await refusal(guard.verify(requestWith(`DPoP ${await local.mint({ cnf: { jkt: key.thumbprint } }, { now: NOW })}`, { headers: withId })))],
+      [403, await refusal(guard.verify(await dpopRequest(withId), { scopes: ['accounts:write'] }))],
+      [401, await refusal(guard.verify(await dpopRequest(withId, { acr: 'low' }), { acrValues: ['high'] }))],
+    ]
+    const down = guardWith({ interactionId: true, jwksUri: 'http://127.0.0.1:1/jwks' })
+    refusals.push([503, await refusal(down.verify(await dpopRequest(withId)))])
+    for (const [status, error] of refusals) {
+      expect(error.status, error.code).toBe(status)
+      expect(error.headers[HEADER], error.code).toBe(INTERACTION_ID)
+      if (status === 503) expect(error.headers['retry-after']).toBeDefined()
+      else expect(error.headers['www-authenticate'], error.code).toBeDefined()
+    }
+  })
+
+  it('a per-route refusal by authorize(auth, …) carries the request\'s id', async () => {
+    const guard = guardWith({ interactionId: true })
+    const auth = await guard.verify(await dpopRequest(withId))
+    let error: GuardError | undefined
+    try {
+      guard.authorize(auth, { scopes: ['accounts:write'] })
+    } catch (caught) {
+      error = caught as GuardError
+    }
+    expect(error?.status).toBe(403)
+    expect(error?.headers[HEADER]).toBe(INTERACTION_ID)
+    expect(guard.toGuardError(error)).toBe(error)
+  })
+
+  it('none sent → a new RFC 4122 UUID, on success and on refusal, different each time', async () => {
+    const guard = guardWith({ interactionId: true })
+    const first = await guard.verify(await dpopRequest())
+    const second = await guard.verify(await dpopRequest())
+    expect(first.interactionId).toMatch(UUID)
+    expect(first.responseHeaders[HEADER]).toBe(first.interactionId)
+    expect(second.interactionId).toMatch(UUID)
+    expect(second.interactionId).not.toBe(first.interactionId)
+    const refused = await refusal(guard.verify(requestWith(undefined)))
+    expect(refused.headers[HEADER]).toMatch(UUID)
+  })
+
+  it('an unsafe value (control characters, spaces, over 128 characters, non-ASCII, empty) is replaced by a UUID, never echoed', async () => {
+    const guard = guardWith({ interactionId: true })
+    const unsafe = ['abc\u0001def', 'a\r\nset-cookie: x=1', 'has space', 'tab\there', 'x'.repeat(129), 'résumé', '', '\u007f']
+    for (const value of unsafe) {
+      const auth = await guard.verify(await dpopRequest({ [HEADER]: value }))
+      expect(auth.interactionId, JSON.stringify(value)).toMatch(UUID)
+      expect(auth.responseHeaders[HEADER]).toBe(auth.interactionId)
+      const error = await refusal(guard.verify(requestWith(undefined, { headers: { [HEADER]: value } })))
+      expect(error.headers[HEADER], JSON.stringify(value)).toMatch(UUID)
+    }
+  })
+
+  it('POLICY: a short run of visible ASCII that is not a UUID is echoed (up to 128 characters); surrounding whitespace is not part of it', async () => {
+    const guard = guardWith({ interactionId: true })
+    for (const value of ['req-42', 'x'.repeat(128), INTERACTION_ID.toUpperCase()]) {
+      expect((await guard.verify(await dpopRequest({ [HEADER]: value }))).interactionId).toBe(value)
+    }
+    expect((await guard.verify(await dpopRequest({ [HEADER]: ` ${INTERACTION_ID} ` }))).interactionId).toBe(INTERACTION_ID)
+  })
+
+  it('off by default under fapi2 and oauth2, and with `interactionId: false` under fapi1-advanced: no header anywhere', async () => {
+    const cases: Array<[Partial<GuardOptions>, () => Promise<RequestLike>]> = [
+      [{}, () => dpopRequest(withId)],
+      [{ profile: 'oauth2', dpop: false }, async () => requestWith(`Bearer ${await local.mint({}, { now: NOW })}`, { headers: withId })],
+      [{ profile: 'fapi1-advanced', interactionId: false }, () => mtlsRequest(withId)],
+    ]
+    for (const [options, makeRequest] of cases) {
+      const guard = guardWith(options)
+      const auth = await guard.verify(await makeRequest())
+      expect(auth.interactionId).toBeUndefined()
+      expect(auth.responseHeaders).toEqual({})
+      const error = await refusal(guard.verify(requestWith(undefined, { headers: withId })))
+      expect(error.headers).not.toHaveProperty(HEADER)
+    }
+  })
+
+  it('`interactionId` must be a boolean', () => {
+    for (const interactionId of ['yes', 1, null]) {
+      expect(() => guardWith({ interactionId: interactionId as never }), String(interactionId)).toThrow(/"interactionId"/)
+    }
+  })
+})
+
+describe.each(backends)('FAPI1-04 / FAPI1-09 customer IP address and auth date ($name)', ({ createGuard }) => {
+  function guardWith(extra: Partial<GuardOptions> = {}) {
+    return createGuard({ issuer: local.issuer, jwksUri: local.jwksUri, audience: local.audience, clock: clockAt(), ...extra })
+  }
+
+  it('FAPI1-04 a valid IPv6 or IPv4 customer address never causes a refusal and reaches auth.fapi untouched', async () => {
+    for (const address of CUSTOMER_IPS) {
+      const fapi2 = await guardWith().verify(await dpopRequest({ 'x-fapi-customer-ip-address': address }))
+      expect(fapi2.fapi).toEqual({ customerIpAddress: address })
+      const fapi1 = await guardWith({ profile: 'fapi1-advanced' }).verify(await mtlsRequest({ 'x-fapi-customer-ip-address': address }))
+      expect(fapi1.fapi?.customerIpAddress).toBe(address)
+    }
+    // Byte for byte: the IPv6 example keeps its mixed case, no normalization to 2001:db8::….
+    expect(CUSTOMER_IPS[0]).toBe('2001:DB8::1893:25c8:1946')
+  })
+
+  it('FAPI1-04 the header plays no part in the decision: refusals keep their own reason, and it is not a forwarded address', async () => {
+    const guard = guardWith({ proxy: { trusted: ['10.0.0.0/8'] } })
+    for (const address of [...CUSTOMER_IPS, 'not-an-ip', '999.1.1.1']) {
+      const error = await refusal(guard.verify(requestWith(undefined, { headers: { 'x-fapi-customer-ip-address': address } })))
+      expect(error.code).toBe('ERR_NO_CREDENTIALS')
+      // Even a value that is no address is no reason to refuse; it is handed on as sent.
+      const auth = await guard.verify(await dpopRequest({ 'x-fapi-customer-ip-address': address }))
+      expect(auth.fapi?.customerIpAddress).toBe(address)
+    }
+  })
+
+  it('FAPI1-09 x-fapi-auth-date passes through untouched (together with the customer address)', async () => {
+    const guard = guardWith()
+    const auth = await guard.verify(await dpopRequest({ 'x-fapi-auth-date': AUTH_DATE, 'x-fapi-customer-ip-address': CUSTOMER_IPS[1] as string }))
+    expect(auth.fapi).toEqual({ authDate: AUTH_DATE, customerIpAddress: CUSTOMER_IPS[1] })
+    const odd = await guard.verify(await dpopRequest({ 'x-fapi-auth-date': 'yesterday, more or less' }))
+    expect(odd.fapi).toEqual({ authDate: 'yesterday, more or less' })
+  })
+
+  it('without these headers auth.fapi is absent', async () => {
+    const auth = await guardWith().verify(await dpopRequest())
+    expect(auth.fapi).toBeUndefined()
+    expect(auth).not.toHaveProperty('fapi')
+  })
+})
