@@ -11,6 +11,7 @@ import { TOKEN68 } from '../request/parse-authorization.js'
 import { readHeaderValues } from '../request/read-headers.js'
 import { resolveRequestURL, type RequestURLRules } from '../request/resolve-request-url.js'
 import { ReplayStoreFullError, type ReplayStore } from '../replay/replay-store.js'
+import { bounded, TIMED_OUT } from '../lib/bounded.js'
 import type { RequestLike } from '../types.js'
 import { checkNonce, mintNonce, type NonceRules } from './dpop-nonce.js'
 import { jwkThumbprint } from './jwk-thumbprint.js'
@@ -204,20 +205,18 @@ export async function checkProofNonce(
 export async function checkProofReplay(jkt: string, jti: string, iat: number, rules: DPoPRules): Promise<void> {
   const key = encodeBase64url(await rules.backend.sha256(utf8Encode(`${jkt}:${jti}`)))
   const expiresAt = (iat + rules.proofMaxAge + rules.clockTolerance) * 1000
-  let first: boolean
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('replay store timed out')), REPLAY_STORE_TIMEOUT_MS)
-  })
+  let first: boolean | typeof TIMED_OUT
   try {
-    first = await Promise.race([rules.replayStore.useOnce(key, expiresAt), timeout])
+    first = await bounded(() => rules.replayStore.useOnce(key, expiresAt), REPLAY_STORE_TIMEOUT_MS)
   } catch (error) {
     if (isGuardError(error)) throw error
-    if (error instanceof ReplayStoreFullError) throw invalid('ERR_REPLAY_STORE_FULL', 'the DPoP replay store is full; try again later')
+    // By name too: a store built on another copy of this package (ESM beside CommonJS) throws its own class.
+    if (error instanceof ReplayStoreFullError || (error instanceof Error && error.name === 'ReplayStoreFullError')) {
+      throw invalid('ERR_REPLAY_STORE_FULL', 'the DPoP replay store is full; try again later')
+    }
     throw invalid('ERR_REPLAY_STORE_UNAVAILABLE', 'the DPoP replay store is unavailable')
-  } finally {
-    clearTimeout(timer)
   }
+  if (first === TIMED_OUT) throw invalid('ERR_REPLAY_STORE_UNAVAILABLE', 'the DPoP replay store did not answer in time')
   if (!first) throw invalid('ERR_DPOP_PROOF_REPLAYED', 'the DPoP proof was already used')
 }
 

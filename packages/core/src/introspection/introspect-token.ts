@@ -4,6 +4,7 @@ import { GuardError, isGuardError } from '../errors/guard-error.js'
 import type { CryptoBackend } from '../keys/crypto-backend.js'
 import type { IssuerKeyStore } from '../keys/issuer-key-store.js'
 import { encodeBase64url, isPlainObject, utf8Encode } from '../lib/encoding.js'
+import { bounded } from '../lib/bounded.js'
 import { fetchDocument, HTTPExchangeError } from '../lib/http.js'
 import { ClientAuthenticator, type ClientCredentials } from './authenticate-client.js'
 import { isMemoryIntrospectionCache, type IntrospectionCacheStore } from './introspection-cache.js'
@@ -28,22 +29,6 @@ export interface IntrospectionRules {
   /** The issuer's keys and allowed algorithms, for RFC 9701 JWT responses. */
   readonly keyStore: IssuerKeyStore
   readonly algorithms: ReadonlySet<string>
-}
-
-/**
- * Runs a cache-store operation (which may be synchronous, throw, or never settle) and waits for it at
- * most `ms`: then `undefined`. A hung shared store never holds a request longer than the exchange may take.
- */
-async function bounded<T>(operation: () => T | PromiseLike<T>, ms: number): Promise<T | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const expiry = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms)
-  })
-  try {
-    return await Promise.race([Promise.resolve().then(operation), expiry])
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 /** Freezes a JSON value and everything in it. */
@@ -119,7 +104,8 @@ export class TokenIntrospector {
     if (cache !== undefined) {
       const now = rules.clock()
       const ttl = response.active === true ? Math.min(cache.ttlMs, Number(response.exp) * 1000 - now) : cache.negativeTtlMs
-      if (Number.isFinite(ttl) && ttl > 0) await bounded(() => cache.store.set(key, response, ttl), rules.timeoutMs).catch(() => {})
+      // Not awaited: a slow shared store must not hold the request that brought the answer.
+      if (Number.isFinite(ttl) && ttl > 0) void bounded(() => cache.store.set(key, response, ttl), rules.timeoutMs).catch(() => {})
     }
     return response
   }
