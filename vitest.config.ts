@@ -9,7 +9,11 @@ export default defineConfig({
     alias: [
       { find: /^@fapi-guard\/core$/, replacement: source('./packages/core/src/node/index.ts') },
       { find: /^@fapi-guard\/express$/, replacement: source('./packages/express/src/index.ts') },
+      { find: /^@fapi-guard\/koa$/, replacement: source('./packages/koa/src/index.ts') },
+      { find: /^@fapi-guard\/fastify$/, replacement: source('./packages/fastify/src/index.ts') },
+      { find: /^@fapi-guard\/nestjs$/, replacement: source('./packages/nestjs/src/index.ts') },
       { find: /^@fapi-guard\/testing$/, replacement: source('./packages/testing/src/index.ts') },
+      { find: /^@fapi-guard\/redis$/, replacement: source('./packages/redis/src/index.ts') },
     ],
   },
   test: {

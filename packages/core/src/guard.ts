@@ -239,6 +239,12 @@ class ResourceGuard implements Guard {
       },
       certificates: { trusted: options.proxy.trusted, header: options.proxy.certificateHeader, backend },
     }
+    this.#guardWide = {
+      scopes: options.scopes,
+      claims: options.claims,
+      ...(options.acrValues !== undefined && { acrValues: options.acrValues }),
+      ...(options.maxAge !== undefined && { maxAge: options.maxAge }),
+    }
     const location = options.resource === undefined ? undefined : metadataLocation(options.resource.identifier)
     this.metadataPath = location?.path
     this.#metadata =
@@ -262,6 +268,8 @@ class ResourceGuard implements Guard {
 
   readonly metadataPath: string | undefined
   readonly #metadata: ProtectedResourceMetadata | undefined
+  /** The guard-wide requirements: `scopes`, `acrValues`, `maxAge`, `claims` options. */
+  readonly #guardWide: VerifyOptions
 
   metadata(): ProtectedResourceMetadata | undefined {
     return this.#metadata
@@ -325,19 +333,27 @@ class ResourceGuard implements Guard {
     }
   }
 
-  /** Step 5: step-up (RFC 9470), scopes (RFC 6750 §3.1) and claim requirements, guard-wide merged with per-route. */
+  /**
+   * Step 5: the guard-wide requirements, then the route's — the same two checks, in the same order,
+   * whether the route's come with `verify(request, requirements)` or with `authorize(auth, requirements)`
+   * after it (as the adapters do), so both give the same answer. A route's requirements add to the
+   * guard-wide ones; they never lift them.
+   */
   #authorize(claims: JWTAccessTokenClaims, scopes: readonly string[], options: VerifyOptions | undefined, now: number, scheme: AuthScheme): void {
-    const required = this.#requiredScopes(options)
+    this.#checkRequirements(claims, scopes, this.#guardWide, now, scheme)
+    if (options !== undefined) this.#checkRequirements(claims, scopes, options, now, scheme)
+  }
+
+  /** Step-up (RFC 9470) first, then scopes (RFC 6750 §3.1), then claim requirements. */
+  #checkRequirements(claims: JWTAccessTokenClaims, scopes: readonly string[], requirements: VerifyOptions, now: number, scheme: AuthScheme): void {
+    const required = requirements.scopes ?? []
     const granted = new Set(scopes)
     const missing = required.some((scope) => !granted.has(scope)) ? required.join(' ') : undefined
-    const acrValues = options?.acrValues ?? this.#options.acrValues
-    const maxAge = options?.maxAge ?? this.#options.maxAge
-    if (acrValues !== undefined || maxAge !== undefined) {
-      checkUserAuthentication(claims, { acrValues, maxAge }, now, this.#options.clockTolerance, scheme, missing)
+    if (requirements.acrValues !== undefined || requirements.maxAge !== undefined) {
+      checkUserAuthentication(claims, requirements, now, this.#options.clockTolerance, scheme, missing)
     }
     checkScopes(scopes, required, scheme)
-    checkClaimRequirements(claims, this.#options.claims, scheme)
-    if (options?.claims !== undefined) checkClaimRequirements(claims, options.claims, scheme)
+    if (requirements.claims !== undefined) checkClaimRequirements(claims, requirements.claims, scheme)
   }
 
   /** Hands the decision to `onDecision`; a failing hook (throwing, or an async one rejecting) never changes the decision. */
@@ -387,29 +403,14 @@ class ResourceGuard implements Guard {
     throw new GuardError('ERR_TOKEN_INACTIVE', 'the access token is not active')
   }
 
-  #requiredScopes(options: VerifyOptions | undefined): readonly string[] {
-    const extra = options?.scopes
-    if (extra === undefined || extra.length === 0) return this.#options.scopes
-    if (this.#options.scopes.length === 0) return extra
-    return [...new Set([...this.#options.scopes, ...extra])]
-  }
-
   requireScopes(auth: AuthContext, scopes: readonly string[]): void {
     this.authorize(auth, { scopes })
   }
 
   authorize(auth: AuthContext, requirements: VerifyOptions): void {
-    const scheme: AuthScheme = auth.binding.dpop !== undefined ? 'DPoP' : 'Bearer'
     try {
-      const now = this.#options.clock() / 1000
-      const required = requirements.scopes ?? []
-      const granted = new Set(auth.scopes)
-      const missing = required.some((scope) => !granted.has(scope)) ? required.join(' ') : undefined
-      if (requirements.acrValues !== undefined || requirements.maxAge !== undefined) {
-        checkUserAuthentication(auth.claims, requirements, now, this.#options.clockTolerance, scheme, missing)
-      }
-      checkScopes(auth.scopes, required, scheme)
-      if (requirements.claims !== undefined) checkClaimRequirements(auth.claims, requirements.claims, scheme)
+      const scheme: AuthScheme = auth.binding.dpop !== undefined ? 'DPoP' : 'Bearer'
+      this.#checkRequirements(auth.claims, auth.scopes, requirements, this.#options.clock() / 1000, scheme)
     } catch (error) {
       throw this.#finalize(error, auth.interactionId)
     }

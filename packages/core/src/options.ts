@@ -504,6 +504,9 @@ function checkFunction(option: string, value: unknown): unknown {
 export function checkRequirements(requirements: VerifyOptions, where: string): VerifyOptions {
   if (!isPlainObject(requirements)) throw new TypeError(`fapi-guard: ${where} needs requirements`)
   const { scopes, acrValues, maxAge, claims } = requirements
+  if (scopes === undefined && acrValues === undefined && maxAge === undefined && claims === undefined) {
+    throw new TypeError(`fapi-guard: ${where} names no requirement (scopes, acrValues, maxAge or claims)`)
+  }
   if (scopes !== undefined) {
     if (!Array.isArray(scopes) || scopes.length === 0) fail(`${where} scopes`, 'must name at least one scope')
     checkScopeTokens(`${where} scopes`, scopes)

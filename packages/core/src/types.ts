@@ -99,9 +99,9 @@ export interface AuthContext {
 export interface VerifyOptions {
   /** Scopes this route needs, on top of the guard-wide `scopes`. All are required. */
   readonly scopes?: readonly string[]
-  /** Accepted `acr` values (RFC 9470); replaces the guard-wide `acrValues`. */
+  /** Accepted `acr` values (RFC 9470); checked after, and in addition to, the guard-wide `acrValues`. */
   readonly acrValues?: readonly string[]
-  /** Seconds allowed since the user authenticated (`auth_time`, RFC 9470); replaces the guard-wide `maxAge`. */
+  /** Seconds allowed since the user authenticated (`auth_time`, RFC 9470); checked after, and in addition to, the guard-wide `maxAge`. */
   readonly maxAge?: number
   /** Claim requirements (`claimEquals`, `claimIncludes`, `claimCheck`), on top of the guard-wide `claims`. */
   readonly claims?: readonly ClaimRequirement[]

@@ -1,6 +1,5 @@
-import { createGuard, type AuthContext, type Guard, type GuardOptions } from '@fapi-guard/core'
+import { createGuard, requestFromNode, type AuthContext, type Guard, type GuardOptions } from '@fapi-guard/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { buildRequestLike } from './build-request-like.js'
 import { setGuardState, type GuardState } from './guard-state.js'
 import { refuse } from './send-guard-error.js'
 
@@ -17,6 +16,7 @@ export interface AdapterOptions {
 export interface ExpressGuardOptions extends GuardOptions, AdapterOptions {}
 
 const DEFAULT_FORWARD_ERRORS = false
+const METADATA_CACHE_CONTROL = 'public, max-age=3600'
 const ADAPTER_OPTIONS: ReadonlySet<string> = new Set(['forwardErrors'])
 
 function isGuard(value: unknown): value is Guard {
@@ -85,11 +85,19 @@ export function guard(first: ExpressGuardOptions | Guard, second?: AdapterOption
   }
   const state: GuardState = { guard: coreGuard, forwardErrors }
 
+  const metadataPath = coreGuard.metadataPath
+  const metadata = coreGuard.metadata()
+
   async function authenticate(req: Request, res: Response, next: NextFunction): Promise<void> {
+    if (metadataPath !== undefined && req.method === 'GET' && req.originalUrl.split('?')[0] === metadataPath) {
+      // RFC 9728 §3: the protected resource metadata, public, cacheable.
+      res.set('cache-control', METADATA_CACHE_CONTROL).json(metadata)
+      return
+    }
     setGuardState(req, state)
     let auth: AuthContext
     try {
-      auth = await coreGuard.verify(buildRequestLike(req))
+      auth = await coreGuard.verify(requestFromNode(req, req.originalUrl))
     } catch (error) {
       refuse(coreGuard.toGuardError(error), res, next, forwardErrors)
       return

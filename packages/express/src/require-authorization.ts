@@ -1,36 +1,46 @@
+import { checkRequirements, type AuthenticationRequirement, type ClaimRequirement, type VerifyOptions } from '@fapi-guard/core'
 import type { RequestHandler } from 'express'
 import { getGuardState } from './guard-state.js'
 import { refuse } from './send-guard-error.js'
 
-// RFC 6749 §3.3 scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
-
 /**
- * Per-route scope requirement (RFC 6750 §3.1): every scope named must be granted, else 403
- * `insufficient_scope` with `scope="…"` in the challenge. Place it after `guard()`; it uses the guard
- * that authenticated the request and answers the way that guard does (`forwardErrors` included).
- * Checks only the scopes granted in the verified token; the token itself was checked by `guard()`.
+ * Per-route requirements on a verified token (scopes, step-up, claims), checked by the guard that
+ * authenticated the request and answered the way that guard does (`forwardErrors` included). Place
+ * it after `guard()`. The requirements are checked when the route is declared (`TypeError`).
  */
-export function requireScopes(...scopes: string[]): RequestHandler {
-  if (scopes.length === 0) throw new TypeError('fapi-guard: requireScopes() needs at least one scope')
-  for (const scope of scopes) {
-    if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope)) {
-      throw new TypeError(`fapi-guard: requireScopes() got ${JSON.stringify(scope)}, which is not a valid scope token`)
-    }
-  }
-  const required: readonly string[] = [...scopes]
-  return function fapiRequireScopes(req, res, next) {
+export function requireAuthorization(requirements: VerifyOptions, where = 'requireAuthorization()'): RequestHandler {
+  const checked = checkRequirements(requirements, where)
+  return function fapiRequireAuthorization(req, res, next) {
     const state = getGuardState(req)
     if (state === undefined || req.auth === undefined) {
-      next(new Error('fapi-guard: requireScopes() ran without guard() before it on this route; put guard(options) first'))
+      next(new Error(`fapi-guard: ${where} ran without guard() before it on this route; put guard(options) first`))
       return
     }
     try {
-      state.guard.requireScopes(req.auth, required)
+      state.guard.authorize(req.auth, checked)
     } catch (error) {
       refuse(state.guard.toGuardError(error), res, next, state.forwardErrors)
       return
     }
     next()
   }
+}
+
+/** Every scope named must be granted, else 403 `insufficient_scope` with `scope="…"` (RFC 6750 §3.1). */
+export function requireScopes(...scopes: string[]): RequestHandler {
+  return requireAuthorization({ scopes }, 'requireScopes()')
+}
+
+/**
+ * Step-up (RFC 9470): the token's `acr` is one of `acrValues` and/or `auth_time` is at most `maxAge`
+ * seconds old, else 401 `insufficient_user_authentication` with `acr_values`/`max_age` in the challenge.
+ */
+export function requireAuthentication(requirement: AuthenticationRequirement): RequestHandler {
+  const { acrValues, maxAge } = requirement
+  return requireAuthorization({ ...(acrValues !== undefined && { acrValues }), ...(maxAge !== undefined && { maxAge }) }, 'requireAuthentication()')
+}
+
+/** Claim requirements (`claimEquals`, `claimIncludes`, `claimCheck`), else 403 `insufficient_scope`. */
+export function requireClaims(...claims: ClaimRequirement[]): RequestHandler {
+  return requireAuthorization({ claims }, 'requireClaims()')
 }

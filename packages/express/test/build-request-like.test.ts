@@ -25,11 +25,14 @@ function recordingGuard(): { guard: Guard; seen: RequestLike[] } {
     seen,
     guard: {
       verify: (request, options) => {
-        seen.push(request as RequestLike)
+        seen.push({ ...(request as RequestLike) })
         return core.verify(request, options)
       },
       requireScopes: (auth, scopes) => core.requireScopes(auth, scopes),
+      authorize: (auth, requirements) => core.authorize(auth, requirements),
       toGuardError: (error) => core.toGuardError(error),
+      metadata: () => core.metadata(),
+      metadataPath: core.metadataPath,
     },
   }
 }

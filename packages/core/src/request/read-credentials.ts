@@ -3,6 +3,9 @@ import type { RequestLike } from '../types.js'
 import { parseAuthorization, type CredentialRules, type Credentials } from './parse-authorization.js'
 import { readHeaderValues } from './read-headers.js'
 
+/** A comma, then a scheme and a space: a second credential joined onto the first (token68 has no comma). */
+const REPEATED_CREDENTIALS = /,\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+ /
+
 function hasQueryToken(url: string): boolean {
   const query = url.indexOf('?')
   // Fast path: the parameter name can only be there spelled out or percent-encoded (`%61ccess_token`).
@@ -32,6 +35,10 @@ export function readCredentials(request: RequestLike, rules: CredentialRules): C
   const value = values[0]
   if (value === undefined || value.length === 0) {
     throw new GuardError('ERR_NO_CREDENTIALS', 'the request has no Authorization header')
+  }
+  if (REPEATED_CREDENTIALS.test(value)) {
+    // Fetch `Headers` (and proxies) join repeated fields with ", ": "Bearer a, DPoP a" is two headers.
+    throw new GuardError('ERR_AUTHORIZATION_DUPLICATED', 'the request has more than one Authorization header')
   }
   if (value.length > rules.maxTokenLength + 16) {
     throw new GuardError('ERR_TOKEN_TOO_LARGE', `the access token is longer than ${rules.maxTokenLength} characters`)

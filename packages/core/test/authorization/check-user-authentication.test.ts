@@ -191,9 +191,15 @@ describe.each(backends)('step-up through guard.verify and guard.authorize ($name
       'Bearer realm="api", error="insufficient_user_authentication", error_description="A different authentication level is required", scope="purchase refund", acr_values="myACR", max_age="5"',
     )
     // Only one step-up demand failing plus scopes: the same shape with the one parameter.
-    const onlyAcr = await verifyRefused(bearerGuard({ acrValues: ['myACR'] }).verify(bearer(await exampleToken({ acr: 'low' })), { scopes: ['refund'] }))
+    const onlyAcr = await verifyRefused(bearerGuard().verify(bearer(await exampleToken({ acr: 'low' })), { acrValues: ['myACR'], scopes: ['refund'] }))
     expect(onlyAcr.headers['www-authenticate']).toBe(
       'Bearer realm="api", error="insufficient_user_authentication", error_description="A different authentication level is required", scope="refund", acr_values="myACR"',
+    )
+    // The guard-wide demands are checked before the route's, as when an adapter calls authorize after
+    // verify: a guard-wide step-up failure names the guard-wide demand, not the route's scopes (a MAY).
+    const guardWideFirst = await verifyRefused(bearerGuard({ acrValues: ['myACR'] }).verify(bearer(await exampleToken({ acr: 'low' })), { scopes: ['refund'] }))
+    expect(guardWideFirst.headers['www-authenticate']).toBe(
+      'Bearer realm="api", error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="myACR"',
     )
     // Authentication good enough, scope missing: 403 insufficient_scope without step-up parameters.
     const scopeOnly = await refused(bearerGuard({ acrValues: ['myACR'] }).verify(bearer(await exampleToken()), { scopes: ['refund'] }), {
@@ -277,12 +283,21 @@ describe.each(backends)('step-up through guard.verify and guard.authorize ($name
     await expect(bearerGuard().verify(bearer(await exampleToken({ acr: undefined, auth_time: undefined })))).resolves.toBeDefined()
   })
 
-  it('a per-call demand replaces the guard-wide one of the same kind; the other kind still applies', async () => {
-    const guard = bearerGuard({ acrValues: ['myACR'], maxAge: 5 }, AUTH_TIME + 60)
+  it('a per-call demand adds to the guard-wide one, never lifts it (the same answer as authorize after verify)', async () => {
+    const guard = bearerGuard({ acrValues: ['myACR'], maxAge: 3600 }, AUTH_TIME + 60)
     const silver = bearer(await exampleToken({ acr: 'silver' }))
-    await expect(guard.verify(silver, { acrValues: ['silver'], maxAge: 3600 })).resolves.toBeDefined()
-    const error = await verifyRefused(guard.verify(silver, { acrValues: ['silver'] }))
-    expect(error.headers['www-authenticate']).toBe(withRealm(MAX_AGE_GOLDEN))
+    // The route accepting "silver" does not lift the guard-wide demand for "myACR".
+    const lifted = await verifyRefused(guard.verify(silver, { acrValues: ['silver'] }))
+    expect(lifted.headers['www-authenticate']).toBe(
+      'Bearer realm="api", error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="myACR"',
+    )
+    // A stricter route maxAge applies on top of the guard-wide one.
+    const gold = bearer(await exampleToken())
+    await expect(guard.verify(gold)).resolves.toBeDefined()
+    const stricter = await verifyRefused(guard.verify(gold, { maxAge: 5 }))
+    expect(stricter.headers['www-authenticate']).toBe(withRealm(MAX_AGE_GOLDEN))
+    const auth = await guard.verify(gold)
+    expect(() => guard.authorize(auth, { maxAge: 5 })).toThrow(expect.objectContaining({ headers: expect.objectContaining({ 'www-authenticate': withRealm(MAX_AGE_GOLDEN) }) }))
   })
 
   it('an invalid per-call demand never lets a token through (an empty acrValues does not switch off the guard-wide one)', async () => {

@@ -54,7 +54,7 @@ describe.each(backends)('reading credentials ($name)', ({ createGuard }) => {
     const joined = new Headers()
     joined.append('authorization', `Bearer ${token}`)
     joined.append('authorization', `Bearer ${token}`)
-    await refused(guard.verify({ method: 'GET', url: RESOURCE_URL, headers: joined }), invalidRequest('ERR_AUTHORIZATION_MALFORMED'))
+    await refused(guard.verify({ method: 'GET', url: RESOURCE_URL, headers: joined }), invalidRequest('ERR_AUTHORIZATION_DUPLICATED'))
   })
 
   it('BEARER-06 a query access_token is never accepted: alone it is no credentials, beside the header it is 400', async () => {

@@ -1,0 +1,16 @@
+import { defineConfig } from 'tsup'
+
+export default defineConfig({
+  entry: ['src/index.ts'],
+  format: ['esm', 'cjs'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+  platform: 'node',
+  external: ['fastify', 'fastify-plugin', '@fapi-guard/core'],
+  esbuildOptions(options) {
+    // `import './augment.js'` brings in a type-only module; esbuild rightly drops it from the bundle.
+    options.logOverride = { ...options.logOverride, 'ignored-bare-import': 'silent' }
+  },
+})
