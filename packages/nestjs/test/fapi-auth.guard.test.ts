@@ -1,0 +1,153 @@
+import { createLocalIssuer, type LocalIssuer } from '@fapi-guard/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { guardModes, testModule, type RouteCounter } from './support/apps.js'
+import { send } from './support/http.js'
+import { platforms, start, type Running } from './support/platforms.js'
+
+// FapiAuthGuard end to end, on a real listening server, on both HTTP platforms and in both ways of
+// putting it on the routes. Plain bearer tokens, so the `oauth2` profile (fapi2 refuses unbound tokens).
+
+let issuer: LocalIssuer
+beforeAll(async () => {
+  issuer = await createLocalIssuer()
+})
+afterAll(() => issuer.close())
+
+describe.each(platforms)('FapiAuthGuard on $name', (platform) => {
+  describe.each(guardModes)('as %s guard', (mode) => {
+    let server: Running
+    const counter: RouteCounter = { count: 0 }
+    beforeAll(async () => {
+      server = await start(platform, testModule({ issuer: issuer.issuer, audience: issuer.audience, profile: 'oauth2' }, mode, counter))
+    })
+    afterAll(() => server.close())
+
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+
+    it('a valid token with the scope → 200, and @Auth() gives the AuthContext', async () => {
+      const token = await issuer.mint({ scope: 'accounts:read profile' })
+      const reply = await send(`${server.origin}/accounts`, { headers: bearer(token) })
+      expect(reply.status).toBe(200)
+      expect(reply.json()).toEqual({ subject: 'user-1', clientId: 'client-1', scopes: ['accounts:read', 'profile'], source: 'jwt', binding: {} })
+    })
+
+    it('@Auth(property) gives one member, and the AuthContext is on request.auth', async () => {
+      const token = await issuer.mint({ scope: 'accounts:read', sub: 'alice' })
+      const reply = await send(`${server.origin}/accounts/subject`, { headers: bearer(token) })
+      expect(reply.status).toBe(200)
+      expect(reply.json()).toEqual({ subject: 'alice', requestAuth: 'alice' })
+    })
+
+    it('no credentials → 401 with the challenge and no error code', async () => {
+      const before = counter.count
+      const reply = await send(`${server.origin}/accounts`)
+      expect(reply.status).toBe(401)
+      expect(reply.headers['www-authenticate']).toMatch(/^Bearer realm="api"/)
+      expect(reply.headers['www-authenticate']).not.toContain('error=')
+      expect(reply.json()).toEqual({ error: 'unauthorized' })
+      expect(counter.count).toBe(before)
+    })
+
+    it('a malformed Authorization header → 400 invalid_request', async () => {
+      const before = counter.count
+      const reply = await send(`${server.origin}/accounts`, { headers: { authorization: 'Bearer two tokens' } })
+      expect(reply.status).toBe(400)
+      expect(reply.json()).toMatchObject({ error: 'invalid_request' })
+      expect(reply.headers['www-authenticate']).toContain('error="invalid_request"')
+      expect(counter.count).toBe(before)
+    })
+
+    it('two Authorization headers → 400, not judged on the first', async () => {
+      const before = counter.count
+      const token = await issuer.mint({ scope: 'accounts:read' })
+      const reply = await send(`${server.origin}/accounts`, { headers: { authorization: [`Bearer ${token}`, 'Bearer other'] } })
+      expect(reply.status).toBe(400)
+      expect(reply.json()).toMatchObject({ error: 'invalid_request' })
+      expect(counter.count).toBe(before)
+    })
+
+    it('an expired token → 401 invalid_token: WWW-Authenticate, and exactly { error, error_description } as JSON', async () => {
+      const before = counter.count
+      const now = Math.floor(Date.now() / 1000)
+      const token = await issuer.mint({ scope: 'accounts:read' }, { now: now - 3600, expiresIn: 600 })
+      const reply = await send(`${server.origin}/accounts`, { headers: bearer(token) })
+      expect(reply.status).toBe(401)
+      expect(reply.headers['content-type']).toMatch(/^application\/json/)
+      expect(reply.headers['www-authenticate']).toMatch(/^Bearer realm="api", error="invalid_token", error_description="[^"]+"/)
+      const body = reply.json() as Record<string, unknown>
+      expect(Object.keys(body).sort()).toEqual(['error', 'error_description'])
+      expect(body).toEqual({ error: 'invalid_token', error_description: expect.stringMatching(/expired/) })
+      expect(counter.count).toBe(before)
+    })
+
+    it('a token without the controller’s scope → 403 insufficient_scope naming it', async () => {
+      const before = counter.count
+      const token = await issuer.mint({ scope: 'profile' })
+      const reply = await send(`${server.origin}/accounts`, { headers: bearer(token) })
+      expect(reply.status).toBe(403)
+      expect(reply.json()).toMatchObject({ error: 'insufficient_scope' })
+      expect(reply.headers['www-authenticate']).toContain('error="insufficient_scope"')
+      expect(reply.headers['www-authenticate']).toContain('scope="accounts:read"')
+      expect(counter.count).toBe(before)
+    })
+
+    it('a route’s @Scopes replaces its controller’s (Reflector.getAllAndOverride)', async () => {
+      const payments = await issuer.mint({ scope: 'payments:write' })
+      const reply = await send(`${server.origin}/accounts/payments`, { headers: bearer(payments) })
+      expect(reply.status).toBe(200)
+      expect(reply.json()).toEqual({ scopes: ['payments:write'] })
+
+      const read = await issuer.mint({ scope: 'accounts:read' })
+      const refused = await send(`${server.origin}/accounts/payments`, { headers: bearer(read) })
+      expect(refused.status).toBe(403)
+      expect(refused.headers['www-authenticate']).toContain('scope="payments:write"')
+    })
+
+    it('@Public() routes and controllers are open, and @Auth() is undefined there', async () => {
+      const open = await send(`${server.origin}/accounts/open`)
+      expect(open.status).toBe(200)
+      expect(open.json()).toEqual({ auth: null })
+      // even with a bad token: a public route does not read credentials
+      const withBadToken = await send(`${server.origin}/accounts/open`, { headers: bearer('not-a-token') })
+      expect(withBadToken.status).toBe(200)
+      const health = await send(`${server.origin}/health`)
+      expect(health.status).toBe(200)
+      expect(health.json()).toEqual({ ok: true })
+    })
+
+    it('a route without @Scopes needs only a valid token', async () => {
+      const token = await issuer.mint({})
+      const reply = await send(`${server.origin}/resource`, { headers: bearer(token) })
+      expect(reply.status).toBe(200)
+      expect(reply.json()).toMatchObject({ subject: 'user-1', scopes: [] })
+    })
+
+    it('a GuardError thrown by route code is answered with the challenge (FapiGuardExceptionFilter)', async () => {
+      const token = await issuer.mint({ scope: 'accounts:read' })
+      const reply = await send(`${server.origin}/accounts/admin`, { headers: bearer(token) })
+      expect(reply.status).toBe(403)
+      expect(reply.json()).toEqual({ error: 'insufficient_scope', error_description: expect.any(String) })
+      expect(reply.headers['www-authenticate']).toContain('scope="admin"')
+    })
+  })
+})
+
+describe.each(platforms)('FapiAuthGuard on $name, the issuer’s keys out of reach', (platform) => {
+  it('→ 503 temporarily_unavailable with Retry-After (fails closed)', async () => {
+    const down = await createLocalIssuer()
+    down.down = true
+    const counter: RouteCounter = { count: 0 }
+    const server = await start(platform, testModule({ issuer: down.issuer, audience: down.audience, profile: 'oauth2', httpTimeout: 1000 }, 'global', counter))
+    try {
+      const token = await down.mint({ scope: 'accounts:read' })
+      const reply = await send(`${server.origin}/accounts`, { headers: { authorization: `Bearer ${token}` } })
+      expect(reply.status).toBe(503)
+      expect(reply.headers['retry-after']).toEqual(expect.stringMatching(/^\d+$/))
+      expect(reply.json()).toMatchObject({ error: 'temporarily_unavailable' })
+      expect(counter.count).toBe(0)
+    } finally {
+      await server.close()
+      await down.close()
+    }
+  })
+})

@@ -1,0 +1,13 @@
+import { defineConfig } from 'tsup'
+
+export default defineConfig({
+  entry: ['src/index.ts'],
+  format: ['esm', 'cjs'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+  platform: 'node',
+  tsconfig: 'tsconfig.build.json',
+  external: ['@nestjs/common', '@nestjs/core', '@fapi-guard/core', 'reflect-metadata', 'rxjs'],
+})
