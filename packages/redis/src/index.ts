@@ -1,0 +1,8 @@
+export { createRedisReplayStore, DEFAULT_REPLAY_PREFIX } from './replay-store.js'
+export type { RedisReplayStoreOptions } from './replay-store.js'
+export { createRedisIntrospectionCache, DEFAULT_INTROSPECTION_PREFIX } from './introspection-cache.js'
+export type { RedisIntrospectionCacheOptions } from './introspection-cache.js'
+export { DEFAULT_COMMAND_TIMEOUT_MS, RedisCommandTimeoutError } from './shared.js'
+export type { RedisClient } from './shared.js'
+export { Redis, Cluster } from 'ioredis'
+export type { RedisOptions, ClusterOptions } from 'ioredis'
