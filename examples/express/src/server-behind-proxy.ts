@@ -14,9 +14,14 @@ export const CERTIFICATE_HEADER = 'x-ssl-client-cert'
  * believed only on connections from loopback, where the proxy is; from any other peer it is
  * ignored, so a client that reaches the app directly cannot claim a certificate it does not hold.
  */
-export function createAppBehindProxy({ issuer, audience }: APIOptions): Express {
+export function createAppBehindProxy({ issuer, audience, introspection }: APIOptions): Express {
   const app = express()
-  const protect = guard({ issuer, audience, proxy: { trusted: ['loopback'], certificateHeader: CERTIFICATE_HEADER } })
+  const protect = guard({
+    issuer,
+    audience,
+    ...(introspection !== undefined && { introspection }),
+    proxy: { trusted: ['loopback'], certificateHeader: CERTIFICATE_HEADER },
+  })
   app.get('/accounts', protect, requireScopes('accounts:read'), listAccounts)
   return app
 }

@@ -1,5 +1,6 @@
-import { guard, requireScopes } from '@fapi-guard/express'
+import { guard, requireScopes, type GuardOptions } from '@fapi-guard/express'
 import express, { type Express, type RequestHandler } from 'express'
+import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { createServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
@@ -10,6 +11,10 @@ export interface APIOptions {
   readonly issuer: string
   /** This API's identifier, which tokens must carry in `aud`. */
   readonly audience: string
+  /** How the API introspects opaque tokens at the issuer (its own client there). Without it, only JWTs are accepted. */
+  readonly introspection?: GuardOptions['introspection']
+  /** Secret of the DPoP server nonces `POST /payments` demands (≥ 32 bytes). Default: a random one. */
+  readonly dpopNonceSecret?: string
 }
 
 /** The route itself: runs only after the guard verified the token, its binding and the scope. */
@@ -20,13 +25,26 @@ export const listAccounts: RequestHandler = (req, res) => {
   })
 }
 
+/** `POST /payments`: runs only after the guard verified the token, its proof (with a fresh server nonce) and the scope. */
+export const createPayment: RequestHandler = (req, res) => {
+  res.json({ id: `pmt-${randomBytes(4).toString('hex')}`, status: 'accepted', by: req.auth?.clientId })
+}
+
 /**
- * The protected API: `GET /accounts` needs a valid access token with scope `accounts:read`.
- * Default FAPI 2.0 profile, so the token must be sender-constrained — here certificate-bound (RFC 8705).
+ * The protected API, default FAPI 2.0 profile, so every token must be sender-constrained: DPoP-bound
+ * (RFC 9449) or certificate-bound (RFC 8705). Keys are found by discovery from the issuer's metadata;
+ * opaque tokens are introspected when `introspection` is given.
+ *
+ * - `GET /accounts` needs scope `accounts:read`.
+ * - `POST /payments` needs scope `payments:write`, and its DPoP proofs must carry a nonce this API
+ *   issued (RFC 9449 §9): the first proof without one gets 401 `use_dpop_nonce` and a `DPoP-Nonce`.
  */
-export function createApp({ issuer, audience }: APIOptions): Express {
+export function createApp({ issuer, audience, introspection, dpopNonceSecret }: APIOptions): Express {
   const app = express()
-  app.get('/accounts', guard({ issuer, audience }), requireScopes('accounts:read'), listAccounts)
+  const options: GuardOptions = { issuer, audience, ...(introspection !== undefined && { introspection }) }
+  const secret = dpopNonceSecret ?? randomBytes(32).toString('base64url')
+  app.get('/accounts', guard(options), requireScopes('accounts:read'), listAccounts)
+  app.post('/payments', guard({ ...options, dpop: { nonce: { secret } } }), requireScopes('payments:write'), createPayment)
   return app
 }
 

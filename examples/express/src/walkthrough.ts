@@ -1,183 +1,451 @@
-import { createLocalIssuer, createTestCertificate, type TestCertificate } from '@fapi-guard/testing'
-import { request as httpRequest, type IncomingMessage } from 'node:http'
-import { request as httpsRequest } from 'node:https'
+import { createTestCertificate, type TestCertificate } from '@fapi-guard/testing'
+import { generateKeyPair, type KeyPair } from 'dpop'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { startAuthorizationServer, type AuthorizationServer } from './authorization-server.js'
+import { callAPI, proofFor, requestToken, type APIResponse } from './client.js'
 import { CERTIFICATE_HEADER, startAPIBehindProxy } from './server-behind-proxy.js'
-import { startAPI } from './server.js'
+import { startAPI, type RunningAPI } from './server.js'
 
-/** One request of the walkthrough and what came back. */
+/** What a scenario should get: a status and, for refusals, the `error` of the challenge (`null`: none). */
+export interface Outcome {
+  readonly status: number
+  readonly error?: string | null
+}
+
+/** One scenario of the walkthrough and what came back. */
 export interface ScenarioResult {
   readonly title: string
-  readonly expected: number
-  readonly status: number
+  readonly expected: Outcome
+  readonly got: Outcome
   readonly wwwAuthenticate: string | undefined
   readonly ok: boolean
-  /** One line: what happened and why. */
-  readonly verdict: string
+  /** Why the API should answer so. */
+  readonly because: string
+}
+
+/** Everything the walkthrough runs: the authorization server, the API two ways, and the client's keys and certificates. */
+export interface Environment {
+  readonly as: AuthorizationServer
+  /** The API over HTTPS, asking for client certificates. */
+  readonly api: RunningAPI
+  /** The same API behind a TLS-terminating proxy: plain HTTP on loopback. */
+  readonly proxied: RunningAPI
+  /** The API's own TLS certificate (the CA a client trusts). */
+  readonly serverCertificate: TestCertificate
+  /** The certificate the `mtls` client is registered with. */
+  readonly clientCertificate: TestCertificate
+  /** A certificate of somebody else. */
+  readonly otherCertificate: TestCertificate
+  close(): Promise<void>
+}
+
+/** Starts oidc-provider, the API over HTTPS and the API behind a proxy, all on 127.0.0.1 with ephemeral ports. */
+export async function startEnvironment(options: { accessTokenTTL?: number; ports?: { as?: number; api?: number; proxied?: number } } = {}): Promise<Environment> {
+  const audience = 'https://api.example.test'
+  const serverCertificate = createTestCertificate('localhost')
+  const clientCertificate = createTestCertificate('client')
+  const otherCertificate = createTestCertificate('another-client')
+  const as = await startAuthorizationServer({
+    audience,
+    clientCertificate,
+    ...(options.accessTokenTTL !== undefined && { accessTokenTTL: options.accessTokenTTL }),
+    ...(options.ports?.as !== undefined && { port: options.ports.as }),
+  })
+  const apiOptions = { issuer: as.issuer, audience, introspection: as.clients.resourceServer }
+  const api = await startAPI({ ...apiOptions, tls: serverCertificate, ...(options.ports?.api !== undefined && { port: options.ports.api }) })
+  const proxied = await startAPIBehindProxy({ ...apiOptions, ...(options.ports?.proxied !== undefined && { port: options.ports.proxied }) })
+  return {
+    as,
+    api,
+    proxied,
+    serverCertificate,
+    clientCertificate,
+    otherCertificate,
+    async close() {
+      await proxied.close()
+      await api.close()
+      await as.close()
+    },
+  }
 }
 
 interface Scenario {
   readonly title: string
-  readonly expected: number
-  /** Why the API should answer `expected`. */
+  readonly expected: Outcome
   readonly because: string
-  readonly token: string | undefined
-  /** The client certificate: presented in the TLS handshake, or forwarded by the proxy. */
-  readonly certificate: TestCertificate
-  /**
-   * `tls`: straight to the HTTPS API, the certificate in the handshake. `proxy`: to the API behind
-   * an nginx-style proxy, as that proxy would send it (the certificate in `X-SSL-Client-Cert`).
-   */
-  readonly via: 'tls' | 'proxy'
+  readonly send: () => Promise<APIResponse>
 }
 
-interface Answer {
-  readonly status: number
-  readonly wwwAuthenticate: string | undefined
+/** The `error` of a `WWW-Authenticate` challenge, `null` when it has none. */
+export function challengeError(wwwAuthenticate: string | undefined): string | null {
+  return wwwAuthenticate === undefined ? null : (/\berror="([^"]*)"/.exec(wwwAuthenticate)?.[1] ?? null)
 }
 
-/** The running APIs: over HTTPS with the client's TLS certificate, and behind a proxy over HTTP. */
-interface Targets {
-  readonly tls: string
-  readonly proxy: string
-  readonly serverCertificate: string
+function header(response: APIResponse, name: string): string | undefined {
+  const value = response.headers[name]
+  return Array.isArray(value) ? value.join(', ') : value
 }
 
-/**
- * One request: over HTTPS with the client certificate in the handshake, trusting only the API's own
- * certificate; or, as the proxy in front of the proxied API would send it, over HTTP on loopback
- * with the certificate URL-encoded in `X-SSL-Client-Cert` (nginx `$ssl_client_escaped_cert`).
- */
-function call(targets: Targets, scenario: Scenario): Promise<Answer> {
-  const authorization: Record<string, string> = scenario.token === undefined ? {} : { authorization: `Bearer ${scenario.token}` }
-  return new Promise((resolve, reject) => {
-    const onResponse = (res: IncomingMessage) => {
-      res.resume()
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, wwwAuthenticate: res.headers['www-authenticate'] }))
-      res.on('error', reject)
-    }
-    const req =
-      scenario.via === 'tls'
-        ? httpsRequest(
-            `${targets.tls}/accounts`,
-            { ca: targets.serverCertificate, cert: scenario.certificate.cert, key: scenario.certificate.key, agent: false, headers: authorization },
-            onResponse,
-          )
-        : httpRequest(
-            `${targets.proxy}/accounts`,
-            { agent: false, headers: { ...authorization, [CERTIFICATE_HEADER]: encodeURIComponent(scenario.certificate.cert) } },
-            onResponse,
-          )
-    req.on('error', reject)
-    req.end()
+/** Tokens the scripted client gets from the authorization server before it calls the API. */
+interface Tokens {
+  readonly dpopKey: KeyPair
+  /** DPoP-bound JWT with `accounts:read payments:write`. */
+  readonly dpop: string
+  /** Certificate-bound JWT with `accounts:read`. */
+  readonly mtls: string
+  /** Certificate-bound JWT with only `profile`. */
+  readonly narrow: string
+  /** Opaque token, DPoP-bound, with `accounts:read`. */
+  readonly opaque: string
+  /** How often the authorization server asked for its DPoP nonce first. */
+  readonly asNonceChallenges: number
+}
+
+async function getTokens(env: Environment): Promise<Tokens> {
+  const { as } = env
+  const dpopKey = await generateKeyPair('ES256')
+  const dpop = await requestToken({
+    tokenEndpoint: as.tokenEndpoint,
+    client: as.clients.dpop,
+    scope: 'accounts:read payments:write',
+    resource: as.audience,
+    dpopKey,
   })
-}
-
-/**
- * Starts a local issuer, the API (HTTPS, ephemeral loopback port) and the same API in its
- * behind-a-proxy mode (HTTP on loopback), makes the five requests, shuts everything down and returns
- * what each request got. Prints nothing.
- */
-export async function runWalkthrough(): Promise<ScenarioResult[]> {
-  const issuer = await createLocalIssuer()
-  const serverCertificate = createTestCertificate('localhost')
-  const api = await startAPI({ issuer: issuer.issuer, audience: issuer.audience, tls: serverCertificate })
-  const proxied = await startAPIBehindProxy({ issuer: issuer.issuer, audience: issuer.audience })
-  try {
-    const targets: Targets = { tls: api.origin, proxy: proxied.origin, serverCertificate: serverCertificate.cert }
-    const client = createTestCertificate('client')
-    const other = createTestCertificate('another-client')
-    const bound = { 'x5t#S256': client.thumbprint }
-    const token = await issuer.mint({ scope: 'accounts:read', cnf: bound })
-    const narrowToken = await issuer.mint({ scope: 'profile', cnf: bound })
-
-    const scenarios: Scenario[] = [
-      {
-        title: 'certificate-bound token, with its certificate',
-        expected: 200,
-        because: 'the certificate is the one the token is bound to',
-        token,
-        certificate: client,
-        via: 'tls',
-      },
-      {
-        title: 'same token, another client certificate',
-        expected: 401,
-        because: 'a stolen token is useless without its certificate',
-        token,
-        certificate: other,
-        via: 'tls',
-      },
-      {
-        title: 'no token',
-        expected: 401,
-        because: 'the challenge tells the client how to authenticate',
-        token: undefined,
-        certificate: client,
-        via: 'tls',
-      },
-      {
-        title: 'token without scope accounts:read',
-        expected: 403,
-        because: 'the challenge names the scope the route needs',
-        token: narrowToken,
-        certificate: client,
-        via: 'tls',
-      },
-      {
-        title: 'same token, certificate forwarded by a trusted proxy',
-        expected: 200,
-        because: 'behind nginx the certificate arrives in X-SSL-Client-Cert from loopback, a trusted peer',
-        token,
-        certificate: client,
-        via: 'proxy',
-      },
-    ]
-
-    const results: ScenarioResult[] = []
-    for (const scenario of scenarios) {
-      const answer = await call(targets, scenario)
-      const ok = answer.status === scenario.expected
-      results.push({
-        title: scenario.title,
-        expected: scenario.expected,
-        status: answer.status,
-        wwwAuthenticate: answer.wwwAuthenticate,
-        ok,
-        verdict: ok ? `as expected: ${scenario.because}` : `UNEXPECTED: wanted ${scenario.expected}, got ${answer.status}`,
-      })
-    }
-    return results
-  } finally {
-    await proxied.close()
-    await api.close()
-    await issuer.close()
+  const mtls = await requestToken({
+    tokenEndpoint: as.tokenEndpoint,
+    client: as.clients.mtls,
+    scope: 'accounts:read',
+    resource: as.audience,
+    certificate: env.clientCertificate.cert,
+  })
+  const narrow = await requestToken({
+    tokenEndpoint: as.tokenEndpoint,
+    client: as.clients.mtls,
+    scope: 'profile',
+    resource: as.audience,
+    certificate: env.clientCertificate.cert,
+  })
+  const opaque = await requestToken({
+    tokenEndpoint: as.tokenEndpoint,
+    client: as.clients.opaque,
+    scope: 'accounts:read',
+    resource: as.audience,
+    dpopKey,
+  })
+  return {
+    dpopKey,
+    dpop: dpop.access_token,
+    mtls: mtls.access_token,
+    narrow: narrow.access_token,
+    opaque: opaque.access_token,
+    asNonceChallenges: dpop.nonceChallenges + opaque.nonceChallenges,
   }
 }
 
-/** The results as a small plain-text table, one block per request. */
-export function formatResults(results: readonly ScenarioResult[]): string {
-  const width = Math.max(...results.map((result) => result.title.length))
-  const lines = [`   ${'request'.padEnd(width)}  expected  status`]
+function scenarios(env: Environment, tokens: Tokens): Scenario[] {
+  const accounts = `${env.api.origin}/accounts`
+  const payments = `${env.api.origin}/payments`
+  const ca = env.serverCertificate.cert
+  const client = { cert: env.clientCertificate.cert, key: env.clientCertificate.key }
+  const other = { cert: env.otherCertificate.cert, key: env.otherCertificate.key }
+  let replayable: string | undefined
+  let nonce: string | undefined
+
+  return [
+    {
+      title: 'DPoP-bound token with a fresh proof',
+      expected: { status: 200 },
+      because: 'the proof is signed by the key the token is bound to, for this method and URL',
+      async send() {
+        replayable = await proofFor(tokens.dpopKey, 'GET', accounts, tokens.dpop)
+        return callAPI({ url: accounts, ca, headers: { authorization: `DPoP ${tokens.dpop}`, dpop: replayable } })
+      },
+    },
+    {
+      title: 'the same proof again (replay)',
+      expected: { status: 401, error: 'invalid_dpop_proof' },
+      because: 'every proof is good once: its jti is remembered',
+      send: () => callAPI({ url: accounts, ca, headers: { authorization: `DPoP ${tokens.dpop}`, dpop: replayable ?? '' } }),
+    },
+    {
+      title: 'DPoP-bound token stolen, sent as Bearer',
+      expected: { status: 401, error: 'invalid_token' },
+      because: 'a DPoP-bound token is refused without its proof',
+      send: () => callAPI({ url: accounts, ca, headers: { authorization: `Bearer ${tokens.dpop}` } }),
+    },
+    {
+      title: 'POST /payments, proof without the API nonce',
+      expected: { status: 401, error: 'use_dpop_nonce' },
+      because: 'this route wants proofs made after a nonce it issued; DPoP-Nonce carries one',
+      async send() {
+        const proof = await proofFor(tokens.dpopKey, 'POST', payments, tokens.dpop)
+        const response = await callAPI({ url: payments, method: 'POST', ca, headers: { authorization: `DPoP ${tokens.dpop}`, dpop: proof } })
+        nonce = header(response, 'dpop-nonce')
+        return response
+      },
+    },
+    {
+      title: 'retry with the nonce from DPoP-Nonce',
+      expected: { status: 200 },
+      because: 'the new proof carries the nonce, so it was made just now',
+      async send() {
+        const proof = await proofFor(tokens.dpopKey, 'POST', payments, tokens.dpop, nonce)
+        return callAPI({ url: payments, method: 'POST', ca, headers: { authorization: `DPoP ${tokens.dpop}`, dpop: proof } })
+      },
+    },
+    {
+      title: 'certificate-bound token, its certificate',
+      expected: { status: 200 },
+      because: 'the TLS client certificate is the one the token is bound to',
+      send: () => callAPI({ url: accounts, ca, certificate: client, headers: { authorization: `Bearer ${tokens.mtls}` } }),
+    },
+    {
+      title: 'certificate-bound token, another certificate',
+      expected: { status: 401, error: 'invalid_token' },
+      because: 'a stolen token is useless without its certificate',
+      send: () => callAPI({ url: accounts, ca, certificate: other, headers: { authorization: `Bearer ${tokens.mtls}` } }),
+    },
+    {
+      title: 'certificate-bound token, no certificate',
+      expected: { status: 401, error: 'invalid_token' },
+      because: 'nor without any certificate',
+      send: () => callAPI({ url: accounts, ca, headers: { authorization: `Bearer ${tokens.mtls}` } }),
+    },
+    {
+      title: 'opaque token (DPoP-bound), introspected',
+      expected: { status: 200 },
+      because: 'the issuer says it is active, for this API, bound to the proof key',
+      async send() {
+        const proof = await proofFor(tokens.dpopKey, 'GET', accounts, tokens.opaque)
+        return callAPI({ url: accounts, ca, headers: { authorization: `DPoP ${tokens.opaque}`, dpop: proof } })
+      },
+    },
+    {
+      title: 'token without scope accounts:read',
+      expected: { status: 403, error: 'insufficient_scope' },
+      because: 'the challenge names the scope the route needs',
+      send: () => callAPI({ url: accounts, ca, certificate: client, headers: { authorization: `Bearer ${tokens.narrow}` } }),
+    },
+    {
+      title: 'no token',
+      expected: { status: 401, error: null },
+      because: 'the challenge tells the client how to authenticate, without an error',
+      send: () => callAPI({ url: accounts, ca, certificate: client }),
+    },
+    {
+      title: 'certificate forwarded by a trusted proxy',
+      expected: { status: 200 },
+      because: 'behind nginx the certificate arrives in X-SSL-Client-Cert from loopback, a trusted peer',
+      send: () =>
+        callAPI({
+          url: `${env.proxied.origin}/accounts`,
+          headers: { authorization: `Bearer ${tokens.mtls}`, [CERTIFICATE_HEADER]: encodeURIComponent(env.clientCertificate.cert) },
+        }),
+    },
+  ]
+}
+
+function matches(expected: Outcome, got: Outcome): boolean {
+  return expected.status === got.status && (expected.error === undefined || expected.error === got.error)
+}
+
+/** What the walkthrough did, for the header line. */
+export interface WalkthroughRun {
+  readonly results: ScenarioResult[]
+  readonly issuer: string
+  /** How often oidc-provider asked the client for its DPoP nonce before issuing a token. */
+  readonly asNonceChallenges: number
+}
+
+/**
+ * Starts oidc-provider, the API over HTTPS and behind a proxy, gets tokens by `client_credentials`
+ * (with the authorization server's own DPoP nonce dance), runs every scenario, shuts everything down
+ * and returns what each got. Prints nothing.
+ */
+export async function runWalkthrough(): Promise<WalkthroughRun> {
+  const env = await startEnvironment()
+  try {
+    const tokens = await getTokens(env)
+    const results: ScenarioResult[] = []
+    for (const scenario of scenarios(env, tokens)) {
+      const response = await scenario.send()
+      const wwwAuthenticate = header(response, 'www-authenticate')
+      const got: Outcome = { status: response.status, error: challengeError(wwwAuthenticate) }
+      results.push({
+        title: scenario.title,
+        expected: scenario.expected,
+        got,
+        wwwAuthenticate,
+        ok: matches(scenario.expected, got),
+        because: scenario.because,
+      })
+    }
+    return { results, issuer: env.as.issuer, asNonceChallenges: tokens.asNonceChallenges }
+  } finally {
+    await env.close()
+  }
+}
+
+/** ANSI styles, or none. */
+interface Style {
+  readonly good: (text: string) => string
+  readonly bad: (text: string) => string
+  readonly dim: (text: string) => string
+  readonly bold: (text: string) => string
+}
+
+const plain: Style = { good: (text) => text, bad: (text) => text, dim: (text) => text, bold: (text) => text }
+const ansi = (code: string) => (text: string) => `\x1b[${code}m${text}\x1b[0m`
+const colored: Style = { good: ansi('32'), bad: ansi('31'), dim: ansi('2'), bold: ansi('1') }
+
+/** Colors on a terminal, unless `NO_COLOR` is set; plain text when piped or in CI logs. */
+export function styleFor(stream: { isTTY?: boolean }, env: Readonly<Record<string, string | undefined>> = process.env): Style {
+  return stream.isTTY === true && (env.NO_COLOR === undefined || env.NO_COLOR === '') ? colored : plain
+}
+
+function describe(outcome: Outcome): string {
+  return outcome.error === undefined || outcome.error === null ? String(outcome.status) : `${outcome.status} ${outcome.error}`
+}
+
+/** The results as a table, one line per scenario, then the verdict. Unexpected outcomes get their challenge and reason below. */
+export function formatResults(results: readonly ScenarioResult[], style: Style = plain): string {
+  const titleWidth = Math.max('scenario'.length, ...results.map((result) => result.title.length))
+  const expectedWidth = Math.max('expected'.length, ...results.map((result) => describe(result.expected).length))
+  const lines = [style.dim(`       ${'scenario'.padEnd(titleWidth)}  ${'expected'.padEnd(expectedWidth)}  got`)]
   results.forEach((result, index) => {
-    lines.push(`${index + 1}. ${result.title.padEnd(width)}  ${String(result.expected).padEnd(8)}  ${result.status}`)
-    if (result.wwwAuthenticate !== undefined) lines.push(`   WWW-Authenticate: ${result.wwwAuthenticate}`)
-    lines.push(`   ${result.ok ? '✔' : '✘'} ${result.verdict}`, '')
+    const mark = result.ok ? style.good('✔') : style.bad('✘')
+    const got = result.ok ? describe(result.got) : style.bad(describe(result.got))
+    lines.push(`  ${mark} ${String(index + 1).padStart(2)} ${result.title.padEnd(titleWidth)}  ${describe(result.expected).padEnd(expectedWidth)}  ${got}`)
+    if (!result.ok) {
+      lines.push(style.dim(`         expected because ${result.because}`))
+      if (result.wwwAuthenticate !== undefined) lines.push(style.dim(`         WWW-Authenticate: ${result.wwwAuthenticate}`))
+    }
   })
   const failed = results.filter((result) => !result.ok).length
-  lines.push(failed === 0 ? `All ${results.length} requests answered as expected.` : `${failed} of ${results.length} requests answered unexpectedly.`)
+  lines.push(
+    '',
+    failed === 0
+      ? style.good(`All ${results.length} scenarios answered as expected.`)
+      : style.bad(`${failed} of ${results.length} scenarios answered unexpectedly.`),
+  )
   return lines.join('\n')
 }
 
-async function main(): Promise<void> {
-  console.log('fapi-guard + Express: GET /accounts needs a certificate-bound token with scope accounts:read (FAPI 2.0)\n')
-  const results = await runWalkthrough()
-  console.log(formatResults(results))
-  process.exitCode = results.every((result) => result.ok) ? 0 : 1
+function oidcProviderVersion(): string {
+  try {
+    const require = createRequire(import.meta.url)
+    return (require('oidc-provider/package.json') as { version: string }).version
+  } catch {
+    return ''
+  }
+}
+
+/** What `serve` left running. */
+export interface Serving {
+  readonly env: Environment
+  /** The folder with the tokens, proofs and certificates the commands use (removed by `close`). */
+  readonly dir: string
+  close(): Promise<void>
+}
+
+/**
+ * `--serve`: starts everything, keeps it running and prints commands to try it by hand, with
+ * tokens, proofs and certificates written to a fresh temporary folder.
+ */
+export async function serve(style: Style = plain, print: (text: string) => void = console.log): Promise<Serving> {
+  const env = await startEnvironment({ accessTokenTTL: 3600 })
+  const tokens = await getTokens(env)
+  const dir = mkdtempSync(join(tmpdir(), 'fapi-guard-walkthrough-'))
+  const file = (name: string, content: string) => {
+    writeFileSync(join(dir, name), content, { mode: 0o600 })
+    return join(dir, name)
+  }
+  const accounts = `${env.api.origin}/accounts`
+  const ca = file('api-cert.pem', env.serverCertificate.cert)
+  const clientCert = file('client-cert.pem', env.clientCertificate.cert)
+  const clientKey = file('client-key.pem', env.clientCertificate.key)
+  const otherCert = file('other-cert.pem', env.otherCertificate.cert)
+  const otherKey = file('other-key.pem', env.otherCertificate.key)
+  const clientCertHeader = file('client-cert.urlencoded', encodeURIComponent(env.clientCertificate.cert))
+  const dpopToken = file('dpop-token', tokens.dpop)
+  const mtlsToken = file('mtls-token', tokens.mtls)
+  const opaqueToken = file('opaque-token', tokens.opaque)
+  const proof = file('dpop-proof', await proofFor(tokens.dpopKey, 'GET', accounts, tokens.dpop))
+  const opaqueProof = file('opaque-proof', await proofFor(tokens.dpopKey, 'GET', accounts, tokens.opaque))
+  const curl = `curl -i --cacert ${ca}`
+  const { as } = env
+  const say = (...lines: string[]) => print(lines.join('\n'))
+  say(
+    style.bold('fapi-guard walkthrough, serving until Ctrl-C'),
+    '',
+    `  authorization server (oidc-provider)  ${as.issuer}   metadata: ${as.issuer}/.well-known/openid-configuration`,
+    `  API over HTTPS (client certificates)  ${env.api.origin}   GET /accounts, POST /payments (DPoP nonces)`,
+    `  API behind a proxy (plain HTTP)       ${env.proxied.origin}   certificate in ${CERTIFICATE_HEADER} from loopback`,
+    `  files (tokens live 1 h; proofs are good once, for 5 min)  ${dir}`,
+    '',
+    style.dim('# DPoP-bound token with its proof → 200; run it twice: the replayed proof → 401 invalid_dpop_proof'),
+    `${curl} -H "Authorization: DPoP $(cat ${dpopToken})" -H "DPoP: $(cat ${proof})" ${accounts}`,
+    style.dim('# the same token as Bearer → 401 invalid_token'),
+    `${curl} -H "Authorization: Bearer $(cat ${dpopToken})" ${accounts}`,
+    style.dim('# certificate-bound token with its certificate → 200; with another → 401'),
+    `${curl} --cert ${clientCert} --key ${clientKey} -H "Authorization: Bearer $(cat ${mtlsToken})" ${accounts}`,
+    `${curl} --cert ${otherCert} --key ${otherKey} -H "Authorization: Bearer $(cat ${mtlsToken})" ${accounts}`,
+    style.dim('# opaque DPoP-bound token, introspected at the authorization server → 200'),
+    `${curl} -H "Authorization: DPoP $(cat ${opaqueToken})" -H "DPoP: $(cat ${opaqueProof})" ${accounts}`,
+    style.dim('# the certificate as the proxy forwards it → 200'),
+    `curl -i -H "Authorization: Bearer $(cat ${mtlsToken})" -H "${CERTIFICATE_HEADER}: $(cat ${clientCertHeader})" ${env.proxied.origin}/accounts`,
+    style.dim('# a fresh certificate-bound token, straight from the authorization server (its proxy reports the certificate)'),
+    `curl -s ${as.tokenEndpoint} -H "${CERTIFICATE_HEADER}: $(cat ${clientCertHeader})" -d grant_type=client_credentials -d client_id=${as.clients.mtls.clientId} -d scope=accounts:read -d resource=${as.audience}`,
+    style.dim('# an unbound opaque token: the FAPI 2.0 API refuses it (401 invalid_token, not sender-constrained)'),
+    `TOKEN=$(curl -s -u ${as.clients.opaque.clientId}:${as.clients.opaque.clientSecret} ${as.tokenEndpoint} -d grant_type=client_credentials -d scope=accounts:read | sed 's/.*"access_token":"\\([^"]*\\)".*/\\1/')`,
+    `${curl} -H "Authorization: Bearer $TOKEN" ${accounts}`,
+  )
+  return {
+    env,
+    dir,
+    async close() {
+      rmSync(dir, { recursive: true, force: true })
+      await env.close()
+    },
+  }
+}
+
+async function main(args: readonly string[]): Promise<void> {
+  const style = styleFor(process.stdout)
+  if (args.includes('--serve')) {
+    const serving = await serve(style)
+    const stop = () => {
+      serving.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      )
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    return
+  }
+  const version = oidcProviderVersion()
+  const run = await runWalkthrough()
+  console.log(
+    [
+      style.bold('fapi-guard + Express, FAPI 2.0 profile: what the API accepts and refuses'),
+      style.dim(`authorization server: oidc-provider${version === '' ? '' : ` ${version}`} on ${run.issuer} (keys found by discovery)`),
+      style.dim(
+        `tokens by client_credentials, DPoP proofs by the dpop package; oidc-provider answered use_dpop_nonce first ${run.asNonceChallenges} time(s), as it should`,
+      ),
+      '',
+      formatResults(run.results, style),
+    ].join('\n'),
+  )
+  process.exitCode = run.results.every((result) => result.ok) ? 0 : 1
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
+  main(process.argv.slice(2)).catch((error: unknown) => {
     console.error(error)
     process.exitCode = 1
   })

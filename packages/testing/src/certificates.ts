@@ -12,8 +12,16 @@ export interface TestCertificate {
   readonly key: string
   /** DER bytes of the certificate. */
   readonly der: Uint8Array
-  /** `x5t#S256`: base64url SHA-256 of the DER (RFC 8705 §3.1). */
+  /** `x5t#S256`: base64url SHA-256 of the DER (RFC 8705 §3.1), the `cnf` of tokens bound to it. */
   readonly thumbprint: string
+  /** The same thumbprint under the name `AuthContext.binding.mtls.x5tS256` uses. */
+  readonly x5tS256: string
+}
+
+/** Options of `createClientCertificate`. */
+export interface ClientCertificateOptions {
+  /** Subject common name. Default `client`. */
+  commonName?: string
 }
 
 /**
@@ -36,13 +44,19 @@ export function createTestCertificate(commonName = 'client'): TestCertificate {
     )
     const cert = readFileSync(certPath, 'utf8')
     const der = new Uint8Array(new X509Certificate(cert).raw)
-    return {
-      cert,
-      key: readFileSync(keyPath, 'utf8'),
-      der,
-      thumbprint: createHash('sha256').update(der).digest('base64url'),
-    }
+    const thumbprint = createHash('sha256').update(der).digest('base64url')
+    return { cert, key: readFileSync(keyPath, 'utf8'), der, thumbprint, x5tS256: thumbprint }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * A fresh self-signed client certificate (P-256) with its PEM certificate (`cert`), PEM key (`key`)
+ * and `x5t#S256` thumbprint (`thumbprint`, also `x5tS256`): present it in the TLS handshake (`cert`,
+ * `key` of `https.request`), or bind a token to it with `mintAccessToken(claims, { certificate })`.
+ * Needs the `openssl` command.
+ */
+export function createClientCertificate(options: ClientCertificateOptions = {}): TestCertificate {
+  return createTestCertificate(options.commonName ?? 'client')
 }

@@ -42,8 +42,21 @@ export function accessTokenHash(token: string): string {
   return createHash('sha256').update(token, 'ascii').digest('base64url')
 }
 
-/** Signs a DPoP proof JWT (RFC 9449 §4.2) for a resource request. */
-export async function createDPoPProof(options: DPoPProofOptions): Promise<string> {
+/** What a proof says when the key is given first: `createDPoPProof(key, { method, url, accessToken, nonce })`. */
+export type DPoPProofClaims = Omit<DPoPProofOptions, 'key'>
+
+/**
+ * Signs a DPoP proof JWT (RFC 9449 §4.2) for a resource request: `htm` = `method`, `htu` = `url`
+ * without query and fragment, `ath` = hash of `accessToken`, `nonce` when given, a fresh `jti`, `iat` now.
+ */
+export function createDPoPProof(key: DPoPKey, claims: DPoPProofClaims): Promise<string>
+/** The same with the key among the options: `createDPoPProof({ key, method, url, … })`. */
+export function createDPoPProof(options: DPoPProofOptions): Promise<string>
+export async function createDPoPProof(first: DPoPKey | DPoPProofOptions, second?: DPoPProofClaims): Promise<string> {
+  const options: DPoPProofOptions = second === undefined ? (first as DPoPProofOptions) : { ...second, key: first as DPoPKey }
+  if (typeof options !== 'object' || options === null || typeof options.key !== 'object' || options.key === null) {
+    throw new TypeError('createDPoPProof: give (key, { method, url, ... }) or ({ key, method, url, ... })')
+  }
   const url = new URL(options.url)
   if (!options.keepQuery) {
     url.search = ''

@@ -1,0 +1,390 @@
+import { accepted, noCredentials, refusal, type Expected } from './support/expectations.js'
+import { METADATA_PATH, PROXY_GUARD_MAX_AGE, PUBLIC_ORIGIN, RESOURCE_IDENTIFIER, type Fixtures, type GuardName } from './support/fixtures.js'
+import { certificateRequest, clientCertHeader, dpopRequest, forwardedTo, now, type CaseContext } from './support/requests.js'
+import { GOLD_ACR, RECENT_MAX_AGE, ROUTES } from './support/routes.js'
+import type { Answer, ContractRequest } from './support/target.js'
+import { expect } from 'vitest'
+
+/**
+ * One case of the contract: a name, a request builder (or, for cases that need state — replay, nonce
+ * round trip — a `run` that sends several and returns the last answer), and the answer every adapter
+ * must give. Tokens, proofs and nonces are made per adapter, against that adapter's own guard.
+ */
+export interface ContractCase {
+  readonly name: string
+  /** Which guard configuration serves the case. Default `base`. */
+  readonly guard?: GuardName
+  readonly request?: (ctx: CaseContext) => Promise<ContractRequest>
+  readonly run?: (ctx: CaseContext) => Promise<Answer>
+  readonly expected: Expected
+  /**
+   * An adapter known to answer differently because of a gap outside the adapters (named, with the
+   * change that closes it). The suite checks that it still differs, so closing the gap fails it
+   * until the entry is removed.
+   */
+  readonly knownDifference?: { readonly adapter: string; readonly reason: string }
+}
+
+const ID = '9d0d2b7e-6c31-4b8e-9a55-2f1f3c7d4e10'
+const dpopBody = (scopes: string[] = []) => (f: Fixtures) => ({ subject: 'user-1', clientId: 'client-1', scopes, binding: { dpop: { jkt: f.dpopKey.thumbprint } } })
+const mtlsBody = () => (f: Fixtures) => ({ subject: 'user-1', clientId: 'client-1', scopes: [], binding: { mtls: { x5tS256: f.clientCertificate.thumbprint } } })
+const dpopError = (error: string, description: string, params?: string[]) => ({ error, description, scheme: 'DPoP' as const, ...(params !== undefined && { params }) })
+const bearerError = (error: string, description: string, params?: string[]) => ({ error, description, scheme: 'Bearer' as const, ...(params !== undefined && { params }) })
+
+/** Sends `request` twice; answers the second (the first must be let through). */
+async function twice(ctx: CaseContext, request: ContractRequest): Promise<Answer> {
+  const first = await ctx.send(request)
+  expect(first.status, 'the first use of the proof').toBe(200)
+  return ctx.send(request)
+}
+
+/** A DPoP request to the `nonce` guard without a nonce, then the same with the nonce the challenge gave. */
+async function nonceRoundTrip(ctx: CaseContext): Promise<Answer> {
+  const token = await ctx.fixtures.issuer.mintAccessToken({}, { dpopKey: ctx.fixtures.dpopKey })
+  const challenged = await ctx.send(await dpopRequest(ctx, { token }))
+  expect(challenged.status, 'the request without a nonce').toBe(401)
+  const nonce = challenged.headers['dpop-nonce']
+  expect(nonce, 'the DPoP-Nonce of the challenge').toBeTypeOf('string')
+  return ctx.send(await dpopRequest(ctx, { token, proof: { nonce: nonce as string } }))
+}
+
+export const CASES: readonly ContractCase[] = [
+  // ── credentials ──────────────────────────────────────────────────────────────────────────────
+  { name: 'no token', request: async () => ({ path: ROUTES.resource.path }), expected: noCredentials() },
+  {
+    name: 'a scheme the guard does not take (Basic) counts as no token',
+    request: async () => ({ path: ROUTES.resource.path, headers: { authorization: 'Basic dXNlcjpwYXNz' } }),
+    expected: noCredentials(),
+  },
+  {
+    name: 'token in the query only is no credential',
+    request: async () => ({ path: `${ROUTES.resource.path}?access_token=abc` }),
+    expected: noCredentials(),
+  },
+  {
+    name: 'garbage token',
+    request: async () => ({ path: ROUTES.resource.path, headers: { authorization: 'Bearer garbage' } }),
+    expected: refusal(401, bearerError('invalid_token', 'not a JWT')),
+  },
+  {
+    name: 'Authorization with a scheme and no token',
+    request: async () => ({ path: ROUTES.resource.path, headers: { authorization: 'DPoP' } }),
+    expected: refusal(400, dpopError('invalid_request', 'carry no token')),
+  },
+  {
+    name: 'two Authorization headers',
+    request: async (ctx) => {
+      const request = await dpopRequest(ctx)
+      const authorization = request.headers?.authorization as string
+      return { ...request, headers: { ...request.headers, authorization: [authorization, authorization] } }
+    },
+    expected: refusal(400, { error: 'invalid_request', description: 'more than one Authorization header', scheme: 'both' }),
+  },
+  {
+    name: 'two DPoP headers',
+    request: async (ctx) => {
+      const request = await dpopRequest(ctx)
+      const proof = request.headers?.dpop as string
+      return { ...request, headers: { ...request.headers, dpop: [proof, proof] } }
+    },
+    expected: refusal(400, dpopError('invalid_request', 'more than one DPoP proof')),
+  },
+  {
+    name: 'token in the query beside the header',
+    request: async (ctx) => ({ ...(await dpopRequest(ctx)), path: `${ROUTES.resource.path}?access_token=abc` }),
+    expected: refusal(400, dpopError('invalid_request', 'both in the header and in the query')),
+  },
+
+  // ── the token ────────────────────────────────────────────────────────────────────────────────
+  { name: 'valid DPoP-bound token and proof', request: (ctx) => dpopRequest(ctx), expected: accepted(dpopBody()) },
+  {
+    name: 'expired token',
+    request: (ctx) => dpopRequest(ctx, { mint: { now: now() - 3600, expiresIn: 600 } }),
+    expected: refusal(401, dpopError('invalid_token', 'has expired')),
+  },
+  {
+    name: 'wrong aud',
+    request: (ctx) => dpopRequest(ctx, { claims: { aud: 'https://other-api.example.test' } }),
+    expected: refusal(401, dpopError('invalid_token', 'does not name this resource server')),
+  },
+  {
+    name: 'wrong iss',
+    request: (ctx) => dpopRequest(ctx, { claims: { iss: 'https://untrusted-issuer.example.test' } }),
+    expected: refusal(401, dpopError('invalid_token', 'is not a trusted issuer')),
+  },
+  {
+    name: 'signed by a key the issuer does not have',
+    request: async (ctx) =>
+      dpopRequest(ctx, { token: await ctx.fixtures.strangerIssuer.mintAccessToken({ iss: ctx.fixtures.issuer.issuer }, { dpopKey: ctx.fixtures.dpopKey }) }),
+    expected: refusal(401, dpopError('invalid_token', 'no key of the issuer')),
+  },
+  {
+    name: 'unbound bearer token under FAPI 2.0',
+    request: async (ctx) => ({ path: ROUTES.resource.path, headers: { authorization: `Bearer ${await ctx.fixtures.issuer.mintAccessToken()}` } }),
+    expected: refusal(401, bearerError('invalid_token', 'not sender-constrained')),
+  },
+  {
+    name: 'DPoP-bound token sent with the Bearer scheme',
+    request: (ctx) => dpopRequest(ctx, { scheme: 'Bearer' }),
+    expected: refusal(401, bearerError('invalid_token', 'must be sent with the DPoP scheme')),
+  },
+  {
+    name: 'key server down → 503 with Retry-After',
+    request: async (ctx) =>
+      dpopRequest(ctx, { token: await ctx.fixtures.downIssuer.mint({ cnf: { jkt: ctx.fixtures.dpopKey.thumbprint } }) }),
+    expected: {
+      status: 503,
+      challenge: null,
+      retryAfter: true,
+      body: { error: 'temporarily_unavailable', error_description: expect.stringContaining('unavailable') },
+    },
+  },
+
+  // ── DPoP (RFC 9449) ──────────────────────────────────────────────────────────────────────────
+  {
+    name: 'DPoP scheme without a proof',
+    request: async (ctx) => {
+      const request = await dpopRequest(ctx)
+      return { path: request.path, headers: { authorization: request.headers?.authorization as string } }
+    },
+    expected: refusal(401, dpopError('invalid_dpop_proof', 'has no DPoP proof')),
+  },
+  { name: 'DPoP proof replayed', run: async (ctx) => twice(ctx, await dpopRequest(ctx)), expected: refusal(401, dpopError('invalid_dpop_proof', 'already used')) },
+  {
+    name: 'DPoP wrong htu',
+    request: (ctx) => dpopRequest(ctx, { proof: { url: ctx.url(ROUTES.accounts.path) } }),
+    expected: refusal(401, dpopError('invalid_dpop_proof', "'htu' does not match")),
+  },
+  {
+    name: 'DPoP wrong htm',
+    request: (ctx) => dpopRequest(ctx, { proof: { method: 'POST' } }),
+    expected: refusal(401, dpopError('invalid_dpop_proof', "'htm' does not match")),
+  },
+  {
+    name: 'DPoP wrong ath',
+    request: (ctx) => dpopRequest(ctx, { proof: { accessToken: 'another-access-token' } }),
+    expected: refusal(401, dpopError('invalid_dpop_proof', "'ath' does not match")),
+  },
+  {
+    name: 'DPoP proof signed by another key than the token is bound to',
+    request: (ctx) => dpopRequest(ctx, { proof: { key: ctx.fixtures.otherDPoPKey } }),
+    expected: refusal(401, dpopError('invalid_token', 'DPoP key binding')),
+  },
+  {
+    name: 'DPoP proof too old',
+    request: (ctx) => dpopRequest(ctx, { proof: { iat: now() - 3600 } }),
+    expected: refusal(401, dpopError('invalid_dpop_proof', "'iat' is outside the accepted window")),
+  },
+  {
+    name: 'DPoP server nonce: a proof without one → use_dpop_nonce and a DPoP-Nonce',
+    guard: 'nonce',
+    request: (ctx) => dpopRequest(ctx),
+    expected: refusal(401, dpopError('use_dpop_nonce', 'requires nonce'), { nonce: true }),
+  },
+  { name: 'DPoP server nonce: retry with the nonce → 200', guard: 'nonce', run: nonceRoundTrip, expected: accepted(dpopBody()) },
+  {
+    name: 'DPoP server nonce: an unknown nonce → use_dpop_nonce and a fresh DPoP-Nonce',
+    guard: 'nonce',
+    request: (ctx) => dpopRequest(ctx, { proof: { nonce: 'not-a-nonce-of-this-server' } }),
+    expected: refusal(401, dpopError('use_dpop_nonce', 'nonce is not current'), { nonce: true }),
+  },
+  {
+    name: 'DPoP server nonce: a certificate-bound request needs none',
+    guard: 'nonce',
+    request: (ctx) => certificateRequest(ctx),
+    expected: accepted(mtlsBody()),
+  },
+
+  // ── certificate-bound tokens (RFC 8705) ──────────────────────────────────────────────────────
+  { name: 'certificate-bound: the right certificate', request: (ctx) => certificateRequest(ctx), expected: accepted(mtlsBody()) },
+  {
+    name: 'certificate-bound: another certificate',
+    request: (ctx) => certificateRequest(ctx, { present: ctx.fixtures.otherCertificate }),
+    expected: refusal(401, bearerError('invalid_token', 'does not match the one the access token is bound to')),
+  },
+  {
+    name: 'certificate-bound: no certificate',
+    request: (ctx) => certificateRequest(ctx, { present: null }),
+    expected: refusal(401, bearerError('invalid_token', 'no client certificate was presented')),
+  },
+
+  // ── behind a proxy ───────────────────────────────────────────────────────────────────────────
+  {
+    name: 'proxy trusted: forwarded public URL, proof for the public URL → 200',
+    guard: 'proxy',
+    request: (ctx) =>
+      dpopRequest(ctx, { claims: { auth_time: now() }, proof: { url: `${PUBLIC_ORIGIN}${ROUTES.resource.path}` }, headers: forwardedTo(PUBLIC_ORIGIN) }),
+    expected: accepted(dpopBody()),
+  },
+  {
+    name: 'proxy trusted: forwarded public URL, proof for the internal URL',
+    guard: 'proxy',
+    request: (ctx) => dpopRequest(ctx, { claims: { auth_time: now() }, headers: forwardedTo(PUBLIC_ORIGIN) }),
+    expected: refusal(401, dpopError('invalid_dpop_proof', "'htu' does not match")),
+  },
+  {
+    name: 'proxy untrusted: forwarded headers ignored, proof for the public URL',
+    request: (ctx) => dpopRequest(ctx, { proof: { url: `${PUBLIC_ORIGIN}${ROUTES.resource.path}` }, headers: forwardedTo(PUBLIC_ORIGIN) }),
+    expected: refusal(401, dpopError('invalid_dpop_proof', "'htu' does not match")),
+  },
+  {
+    name: 'proxy untrusted: forwarded headers ignored, proof for the URL addressed → 200',
+    request: (ctx) => dpopRequest(ctx, { headers: forwardedTo(PUBLIC_ORIGIN) }),
+    expected: accepted(dpopBody()),
+  },
+  {
+    name: 'proxy trusted: client certificate in RFC 9440 Client-Cert → 200',
+    guard: 'proxy',
+    request: (ctx) =>
+      certificateRequest(ctx, { claims: { auth_time: now() }, present: null, headers: { 'client-cert': clientCertHeader(ctx.fixtures.clientCertificate) } }),
+    expected: accepted(mtlsBody()),
+  },
+  {
+    name: 'proxy trusted: another certificate in Client-Cert',
+    guard: 'proxy',
+    request: (ctx) =>
+      certificateRequest(ctx, { claims: { auth_time: now() }, present: null, headers: { 'client-cert': clientCertHeader(ctx.fixtures.otherCertificate) } }),
+    expected: refusal(401, bearerError('invalid_token', 'does not match the one the access token is bound to')),
+  },
+  {
+    name: 'proxy untrusted: Client-Cert header ignored',
+    request: (ctx) => certificateRequest(ctx, { present: null, headers: { 'client-cert': clientCertHeader(ctx.fixtures.clientCertificate) } }),
+    expected: refusal(401, bearerError('invalid_token', 'no client certificate was presented')),
+  },
+
+  // ── scopes, step-up (RFC 9470), claims ───────────────────────────────────────────────────────
+  {
+    name: 'missing scope',
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.accounts.path, claims: { scope: 'openid' } }),
+    expected: refusal(403, dpopError('insufficient_scope', 'lacks a scope', ['scope="accounts:read"'])),
+  },
+  {
+    name: 'scope granted',
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.accounts.path, claims: { scope: 'openid accounts:read' } }),
+    expected: accepted(dpopBody(['openid', 'accounts:read'])),
+  },
+  {
+    name: 'step-up per route: insufficient acr',
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.stepUp.path, claims: { acr: 'urn:example:acr:silver' } }),
+    expected: refusal(401, dpopError('insufficient_user_authentication', 'different authentication level', [`acr_values="${GOLD_ACR}"`])),
+  },
+  {
+    name: 'step-up per route: no acr at all',
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.stepUp.path }),
+    expected: refusal(401, dpopError('insufficient_user_authentication', 'different authentication level', [`acr_values="${GOLD_ACR}"`])),
+  },
+  { name: 'step-up per route: the acr required', request: (ctx) => dpopRequest(ctx, { path: ROUTES.stepUp.path, claims: { acr: GOLD_ACR } }), expected: accepted(dpopBody()) },
+  {
+    name: 'step-up per route: auth_time too old',
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.recent.path, claims: { auth_time: now() - 3600 } }),
+    expected: refusal(401, dpopError('insufficient_user_authentication', 'More recent authentication', [`max_age="${RECENT_MAX_AGE}"`])),
+  },
+  {
+    name: 'step-up per route: no auth_time (fails closed)',
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.recent.path }),
+    expected: refusal(401, dpopError('insufficient_user_authentication', 'More recent authentication', [`max_age="${RECENT_MAX_AGE}"`])),
+  },
+  { name: 'step-up per route: recent auth_time', request: (ctx) => dpopRequest(ctx, { path: ROUTES.recent.path, claims: { auth_time: now() - 10 } }), expected: accepted(dpopBody()) },
+  {
+    name: 'step-up guard-wide: auth_time too old',
+    guard: 'proxy',
+    request: (ctx) => dpopRequest(ctx, { claims: { auth_time: now() - 2 * PROXY_GUARD_MAX_AGE } }),
+    expected: refusal(401, dpopError('insufficient_user_authentication', 'More recent authentication', [`max_age="${PROXY_GUARD_MAX_AGE}"`])),
+  },
+  {
+    name: 'step-up guard-wide and per-route: auth_time older than both',
+    guard: 'proxy',
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.recent.path, claims: { auth_time: now() - 2 * PROXY_GUARD_MAX_AGE } }),
+    // The adapters verify (guard-wide maxAge first), then authorize the route: the guard-wide max_age is named.
+    expected: refusal(401, dpopError('insufficient_user_authentication', 'More recent authentication', [`max_age="${PROXY_GUARD_MAX_AGE}"`])),
+  },
+  {
+    name: 'step-up guard-wide and per-route: auth_time between the two',
+    guard: 'proxy',
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.recent.path, claims: { auth_time: now() - 1000 } }),
+    expected: refusal(401, dpopError('insufficient_user_authentication', 'More recent authentication', [`max_age="${RECENT_MAX_AGE}"`])),
+  },
+  {
+    name: 'step-up guard-wide with a per-route claim check: both checked',
+    guard: 'proxy',
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.claims.path, claims: { auth_time: now(), tenant: 'other' } }),
+    expected: refusal(403, dpopError('insufficient_scope', "the 'tenant' claim does not have the required value")),
+  },
+  {
+    name: 'claim check failing',
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.claims.path, claims: { tenant: 'other' } }),
+    expected: refusal(403, dpopError('insufficient_scope', "the 'tenant' claim does not have the required value")),
+  },
+  {
+    name: 'claim missing',
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.claims.path }),
+    expected: refusal(403, dpopError('insufficient_scope', "the 'tenant' claim does not have the required value")),
+  },
+  { name: 'claim check passing', request: (ctx) => dpopRequest(ctx, { path: ROUTES.claims.path, claims: { tenant: 'acme' } }), expected: accepted(dpopBody()) },
+
+  // ── FAPI headers ─────────────────────────────────────────────────────────────────────────────
+  {
+    name: 'interaction id echoed on success',
+    request: (ctx) => dpopRequest(ctx, { headers: { 'x-fapi-interaction-id': ID } }),
+    expected: accepted(dpopBody(), { interactionId: 'echoed' }),
+  },
+  {
+    name: 'interaction id echoed on a 401',
+    request: async () => ({ path: ROUTES.resource.path, headers: { 'x-fapi-interaction-id': ID } }),
+    expected: noCredentials({ interactionId: 'echoed' }),
+  },
+  {
+    name: 'interaction id echoed on a per-route 403',
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.accounts.path, headers: { 'x-fapi-interaction-id': ID } }),
+    expected: refusal(403, dpopError('insufficient_scope', 'lacks a scope', ['scope="accounts:read"']), { interactionId: 'echoed' }),
+  },
+  {
+    name: 'interaction id echoed on a nonce challenge',
+    guard: 'nonce',
+    request: (ctx) => dpopRequest(ctx, { headers: { 'x-fapi-interaction-id': ID } }),
+    expected: refusal(401, dpopError('use_dpop_nonce', 'requires nonce'), { nonce: true, interactionId: 'echoed' }),
+  },
+  {
+    name: 'interaction id that cannot be echoed is replaced by a UUID',
+    request: (ctx) => dpopRequest(ctx, { headers: { 'x-fapi-interaction-id': 'not echoable: has spaces' } }),
+    expected: accepted(dpopBody()),
+  },
+  {
+    name: 'x-fapi-customer-ip-address (IPv6) and x-fapi-auth-date pass through',
+    request: (ctx) =>
+      dpopRequest(ctx, { headers: { 'x-fapi-customer-ip-address': '2001:db8::1', 'x-fapi-auth-date': 'Tue, 11 Sep 2012 19:43:31 GMT' } }),
+    expected: accepted(dpopBody()),
+  },
+
+  // ── RFC 9728 protected resource metadata ─────────────────────────────────────────────────────
+  {
+    name: 'metadata document served at its path, public and cacheable',
+    request: async () => ({ path: METADATA_PATH, headers: { 'x-fapi-interaction-id': ID } }),
+    expected: {
+      status: 200,
+      challenge: null,
+      interactionId: null,
+      cacheControl: 'public, max-age=3600',
+      body: (f: Fixtures) => ({
+        resource: RESOURCE_IDENTIFIER,
+        authorization_servers: [f.issuer.issuer, f.downIssuer.issuer],
+        bearer_methods_supported: ['header'],
+        resource_name: 'fapi-guard contract API',
+        dpop_signing_alg_values_supported: expect.arrayContaining(['ES256', 'PS256']),
+        dpop_bound_access_tokens_required: false,
+        tls_client_certificate_bound_access_tokens: true,
+      }),
+    },
+  },
+  {
+    name: 'metadata document served by the nonce guard too (no nonce asked)',
+    guard: 'nonce',
+    request: async () => ({ path: METADATA_PATH }),
+    expected: {
+      status: 200,
+      challenge: null,
+      interactionId: null,
+      body: expect.objectContaining({ resource: RESOURCE_IDENTIFIER, bearer_methods_supported: ['header'] }),
+    },
+  },
+]

@@ -1,0 +1,79 @@
+import { createGuard, toResponse, type RequestLike, type VerifyOptions } from '@fapi-guard/core'
+import { GUARD_NAMES, guardOptions, type Fixtures, type GuardName } from '../fixtures.js'
+import { parseBody } from '../https.js'
+import { ROUTES, routeBody } from '../routes.js'
+import type { Adapter, Answer, ContractRequest, Target } from '../target.js'
+
+const METADATA_CACHE_CONTROL = 'public, max-age=3600'
+const REQUIREMENTS: ReadonlyMap<string, VerifyOptions | undefined> = new Map(
+  Object.values(ROUTES).map(({ path, ...requirements }) => [path, Object.keys(requirements).length === 0 ? undefined : requirements]),
+)
+
+/**
+ * The contract app as a Fetch handler (Workers, Deno, Bun, Lambda function URLs): `guard.verify(request,
+ * requirements)` and `toResponse(error)`, the metadata from `guard.metadata()` at `guard.metadataPath`.
+ */
+export function createFetchHandler(name: GuardName, fixtures: Fixtures): (request: Request | RequestLike) => Promise<Response> {
+  const guard = createGuard(guardOptions(name, fixtures))
+  return async (request) => {
+    const { pathname } = new URL(request.url)
+    if (request.method === 'GET' && pathname === guard.metadataPath) {
+      return Response.json(guard.metadata(), { headers: { 'cache-control': METADATA_CACHE_CONTROL } })
+    }
+    if (request.method !== 'GET' || !REQUIREMENTS.has(pathname)) return Response.json({ error: 'not_found' }, { status: 404 })
+    try {
+      const auth = await guard.verify(request, REQUIREMENTS.get(pathname))
+      return Response.json(routeBody(auth), { headers: auth.responseHeaders })
+    } catch (error) {
+      return toResponse(guard.toGuardError(error))
+    }
+  }
+}
+
+/** Where the Fetch handler is deployed, as the client addresses it (no socket: the platform hands the request over). */
+const FETCH_ORIGIN = 'https://fetch-handler.internal.test:8443'
+/** The peer a serverless platform reports (here: the loopback proxy in front of it). */
+const PEER_ADDRESS = '127.0.0.1'
+
+/**
+ * Builds a Fetch `Request` from the contract request (repeated headers appended, as a Fetch runtime
+ * joins them). What a platform knows about the connection — the TLS client certificate, the peer
+ * address — is not part of a `Request`: when the case needs it, the handler gets a `RequestLike`
+ * with the `Request`'s method, URL and headers plus `clientCertificate` and `peerAddress`.
+ */
+function toFetchInput(name: GuardName, request: ContractRequest): Request | RequestLike {
+  const headers = new Headers()
+  for (const [field, value] of Object.entries(request.headers ?? {})) {
+    for (const item of typeof value === 'string' ? [value] : value) headers.append(field, item)
+  }
+  const fetchRequest = new Request(new URL(request.path, FETCH_ORIGIN), { method: request.method ?? 'GET', headers })
+  if (request.certificate === undefined && name !== 'proxy') return fetchRequest
+  return {
+    method: fetchRequest.method,
+    url: fetchRequest.url,
+    headers: fetchRequest.headers,
+    peerAddress: PEER_ADDRESS,
+    clientCertificate: request.certificate?.der,
+  }
+}
+
+async function toAnswer(response: Response): Promise<Answer> {
+  const headers: Record<string, string> = {}
+  response.headers.forEach((value, field) => {
+    headers[field] = value
+  })
+  const contentType = headers['content-type']
+  return { status: response.status, headers, contentType, body: parseBody(contentType, await response.text()) }
+}
+
+export const fetchAdapter: Adapter = {
+  name: 'Fetch handler',
+  async start(fixtures) {
+    const handlers = new Map(GUARD_NAMES.map((name) => [name, createFetchHandler(name, fixtures)]))
+    return {
+      origin: () => FETCH_ORIGIN,
+      send: async (name, request) => toAnswer(await (handlers.get(name) as (input: Request | RequestLike) => Promise<Response>)(toFetchInput(name, request))),
+      close: async () => {},
+    } satisfies Target
+  },
+}

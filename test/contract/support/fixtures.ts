@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto'
+import {
+  createDPoPKey,
+  createLocalIssuer,
+  createTestCertificate,
+  createTestIssuer,
+  type DPoPKey,
+  type LocalIssuer,
+  type TestCertificate,
+  type TestIssuer,
+} from '@fapi-guard/testing'
+import type { GuardOptions } from '@fapi-guard/core'
+
+/** The three guard configurations every adapter serves, each on its own app (own guard, own replay store). */
+export type GuardName = 'base' | 'nonce' | 'proxy'
+export const GUARD_NAMES: readonly GuardName[] = ['base', 'nonce', 'proxy']
+
+/** The API's identifier: the tokens' `aud` and the RFC 9728 `resource`. */
+export const RESOURCE_IDENTIFIER = 'https://api.example.test'
+export const METADATA_PATH = '/.well-known/oauth-protected-resource'
+export const METADATA_URL = `${RESOURCE_IDENTIFIER}${METADATA_PATH}`
+/** The public origin clients address behind the (simulated) TLS-terminating proxy. */
+export const PUBLIC_ORIGIN = 'https://public.example.test'
+/** The one proxy the `base` guard trusts (TEST-NET-1): never the suite's client. */
+export const UNTRUSTED_SETUP_PROXY = '192.0.2.10'
+/** Guard-wide step-up of the `proxy` guard: seconds since `auth_time`. */
+export const PROXY_GUARD_MAX_AGE = 3600
+
+/** Keys, certificates and issuers made at test time, shared by every adapter. */
+export interface Fixtures {
+  /** The trusted issuer (discovery, JWKS on loopback). */
+  readonly issuer: TestIssuer
+  /** A second configured issuer whose server answers 503 to everything (key server down). */
+  readonly downIssuer: LocalIssuer
+  /** An issuer no guard trusts (tokens signed by a key the guard does not know). */
+  readonly strangerIssuer: TestIssuer
+  /** The client's DPoP key, and another one. */
+  readonly dpopKey: DPoPKey
+  readonly otherDPoPKey: DPoPKey
+  /** The client's TLS certificate, and another one. */
+  readonly clientCertificate: TestCertificate
+  readonly otherCertificate: TestCertificate
+  /** The HTTPS servers' own certificate. */
+  readonly serverCertificate: TestCertificate
+  /** DPoP nonce secret of the `nonce` guard. */
+  readonly nonceSecret: Uint8Array
+  close(): Promise<void>
+}
+
+export async function createFixtures(): Promise<Fixtures> {
+  const [issuer, downIssuer, strangerIssuer, dpopKey, otherDPoPKey] = await Promise.all([
+    createTestIssuer({ audience: RESOURCE_IDENTIFIER }),
+    createLocalIssuer({ audience: RESOURCE_IDENTIFIER }),
+    createTestIssuer({ audience: RESOURCE_IDENTIFIER }),
+    createDPoPKey('ES256'),
+    createDPoPKey('ES256'),
+  ])
+  downIssuer.down = true
+  return {
+    issuer,
+    downIssuer,
+    strangerIssuer,
+    dpopKey,
+    otherDPoPKey,
+    clientCertificate: createTestCertificate('client'),
+    otherCertificate: createTestCertificate('intruder'),
+    serverCertificate: createTestCertificate('localhost'),
+    nonceSecret: new Uint8Array(randomBytes(32)),
+    close: async () => {
+      await Promise.all([issuer.close(), downIssuer.close(), strangerIssuer.close()])
+    },
+  }
+}
+
+/**
+ * The options of one guard configuration, made afresh for each adapter (each gets its own guard,
+ * replay store and key cache). All three: the FAPI 2.0 profile (sender-constrained tokens only), two
+ * issuers (one down), RFC 9728 metadata, x-fapi-interaction-id on every answer.
+ * - `base`: a proxy at another address is trusted, so forwarded headers from the suite's client (loopback) are not.
+ * - `nonce`: DPoP server nonces (RFC 9449 §9).
+ * - `proxy`: loopback is a trusted proxy (forwarded URL, RFC 9440 `Client-Cert`), and a guard-wide step-up `maxAge`.
+ */
+export function guardOptions(name: GuardName, fixtures: Fixtures): GuardOptions {
+  const base: GuardOptions = {
+    issuer: [fixtures.issuer.issuer, fixtures.downIssuer.issuer],
+    audience: RESOURCE_IDENTIFIER,
+    resource: { identifier: RESOURCE_IDENTIFIER, name: 'fapi-guard contract API' },
+    interactionId: true,
+  }
+  switch (name) {
+    case 'base':
+      // A proxy is configured, but not on loopback: the suite's client is an untrusted peer.
+      return { ...base, proxy: { trusted: [UNTRUSTED_SETUP_PROXY], certificateHeader: 'client-cert' } }
+    case 'nonce':
+      return { ...base, dpop: { nonce: { secret: fixtures.nonceSecret } } }
+    case 'proxy':
+      return { ...base, proxy: { trusted: ['loopback'], certificateHeader: 'client-cert' }, maxAge: PROXY_GUARD_MAX_AGE }
+  }
+}
