@@ -1,6 +1,7 @@
 import { createGuardWith, type Guard } from './guard.js'
 import { webCryptoBackend } from './keys/crypto-backend.js'
 import type { GuardOptions } from './options.js'
+import { resolveAdapterGuardWith, type AdapterGuard } from './adapter-guard.js'
 
 /**
  * Creates a resource-server guard. Checks every option now and throws a `TypeError` naming the
@@ -9,6 +10,11 @@ import type { GuardOptions } from './options.js'
  */
 export function createGuard(options: GuardOptions): Guard {
   return createGuardWith(options, webCryptoBackend)
+}
+
+/** For adapter authors: `guard(options)` or `guard(existingGuard, adapterOptions)`, split and built. */
+export function resolveAdapterGuard<K extends string>(first: unknown, second: unknown, adapterKeys: readonly K[]): AdapterGuard<K> {
+  return resolveAdapterGuardWith(first, second, adapterKeys, createGuard)
 }
 
 export * from './public.js'

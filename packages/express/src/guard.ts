@@ -1,4 +1,4 @@
-import { createGuard, requestFromNode, type AuthContext, type Guard, type GuardOptions } from '@fapi-guard/core'
+import { requestFromNode, resolveAdapterGuard, type AuthContext, type Guard, type GuardOptions } from '@fapi-guard/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { setGuardState, type GuardState } from './guard-state.js'
 import { refuse } from './send-guard-error.js'
@@ -17,44 +17,10 @@ export interface ExpressGuardOptions extends GuardOptions, AdapterOptions {}
 
 const DEFAULT_FORWARD_ERRORS = false
 const METADATA_CACHE_CONTROL = 'public, max-age=3600'
-const ADAPTER_OPTIONS: ReadonlySet<string> = new Set(['forwardErrors'])
-
-function isGuard(value: unknown): value is Guard {
-  if (typeof value !== 'object' || value === null) return false
-  const candidate = value as Partial<Record<keyof Guard, unknown>>
-  return (
-    typeof candidate.verify === 'function' &&
-    typeof candidate.requireScopes === 'function' &&
-    typeof candidate.toGuardError === 'function'
-  )
-}
-
 function readForwardErrors(value: unknown): boolean {
   if (value === undefined) return DEFAULT_FORWARD_ERRORS
   if (typeof value !== 'boolean') throw new TypeError('fapi-guard: option "forwardErrors" must be a boolean')
   return value
-}
-
-/** Splits the adapter's options from the core's, so the core's check of unknown options stays strict. */
-function splitOptions(options: ExpressGuardOptions): { core: GuardOptions; forwardErrors: boolean } {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError('fapi-guard: guard() takes an options object or a Guard from createGuard()')
-  }
-  const { forwardErrors, ...core } = options
-  return { core, forwardErrors: readForwardErrors(forwardErrors) }
-}
-
-function checkAdapterOptions(options: unknown): boolean {
-  if (options === undefined) return DEFAULT_FORWARD_ERRORS
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError('fapi-guard: the second argument of guard(existingGuard, options) must be an options object')
-  }
-  for (const key of Object.keys(options)) {
-    if (!ADAPTER_OPTIONS.has(key)) {
-      throw new TypeError(`fapi-guard: option "${key}" is not an adapter option; give core options to createGuard()`)
-    }
-  }
-  return readForwardErrors((options as AdapterOptions).forwardErrors)
 }
 
 /**
@@ -72,17 +38,8 @@ export function guard(options: ExpressGuardOptions): RequestHandler
 /** Express middleware around a guard you already built with the core's `createGuard`. */
 export function guard(existingGuard: Guard, options?: AdapterOptions): RequestHandler
 export function guard(first: ExpressGuardOptions | Guard, second?: AdapterOptions): RequestHandler {
-  let coreGuard: Guard
-  let forwardErrors: boolean
-  if (isGuard(first)) {
-    coreGuard = first
-    forwardErrors = checkAdapterOptions(second)
-  } else {
-    if (second !== undefined) throw new TypeError('fapi-guard: guard(options) takes one argument; put "forwardErrors" in the options')
-    const split = splitOptions(first)
-    coreGuard = createGuard(split.core)
-    forwardErrors = split.forwardErrors
-  }
+  const { guard: coreGuard, adapterOptions } = resolveAdapterGuard(first, second, ['forwardErrors'] as const)
+  const forwardErrors = readForwardErrors(adapterOptions.forwardErrors)
   const state: GuardState = { guard: coreGuard, forwardErrors }
 
   const metadataPath = coreGuard.metadataPath

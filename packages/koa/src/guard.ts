@@ -1,4 +1,4 @@
-import { createGuard, requestFromNode, type AuthContext, type Guard, type GuardOptions } from '@fapi-guard/core'
+import { requestFromNode, resolveAdapterGuard, type AuthContext, type Guard, type GuardOptions } from '@fapi-guard/core'
 import type { Middleware } from 'koa'
 import { setGuardState } from './guard-state.js'
 import { sendGuardError } from './send-guard-error.js'
@@ -19,44 +19,10 @@ export interface KoaGuardOptions extends GuardOptions, AdapterOptions {}
 
 const DEFAULT_PASSTHROUGH = false
 const METADATA_CACHE_CONTROL = 'public, max-age=3600'
-const ADAPTER_OPTIONS: ReadonlySet<string> = new Set(['passthrough'])
-
-function isGuard(value: unknown): value is Guard {
-  if (typeof value !== 'object' || value === null) return false
-  const candidate = value as Partial<Record<keyof Guard, unknown>>
-  return (
-    typeof candidate.verify === 'function' &&
-    typeof candidate.requireScopes === 'function' &&
-    typeof candidate.toGuardError === 'function'
-  )
-}
-
 function readPassthrough(value: unknown): boolean {
   if (value === undefined) return DEFAULT_PASSTHROUGH
   if (typeof value !== 'boolean') throw new TypeError('fapi-guard: option "passthrough" must be a boolean')
   return value
-}
-
-/** Splits the adapter's options from the core's, so the core's check of unknown options stays strict. */
-function splitOptions(options: KoaGuardOptions): { core: GuardOptions; passthrough: boolean } {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError('fapi-guard: guard() takes an options object or a Guard from createGuard()')
-  }
-  const { passthrough, ...core } = options
-  return { core, passthrough: readPassthrough(passthrough) }
-}
-
-function checkAdapterOptions(options: unknown): boolean {
-  if (options === undefined) return DEFAULT_PASSTHROUGH
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError('fapi-guard: the second argument of guard(existingGuard, options) must be an options object')
-  }
-  for (const key of Object.keys(options)) {
-    if (!ADAPTER_OPTIONS.has(key)) {
-      throw new TypeError(`fapi-guard: option "${key}" is not an adapter option; give core options to createGuard()`)
-    }
-  }
-  return readPassthrough((options as AdapterOptions).passthrough)
 }
 
 /**
@@ -76,17 +42,8 @@ export function guard(options: KoaGuardOptions): Middleware
 /** Koa middleware around a guard you already built with the core's `createGuard`. */
 export function guard(existingGuard: Guard, options?: AdapterOptions): Middleware
 export function guard(first: KoaGuardOptions | Guard, second?: AdapterOptions): Middleware {
-  let coreGuard: Guard
-  let passthrough: boolean
-  if (isGuard(first)) {
-    coreGuard = first
-    passthrough = checkAdapterOptions(second)
-  } else {
-    if (second !== undefined) throw new TypeError('fapi-guard: guard(options) takes one argument; put "passthrough" in the options')
-    const split = splitOptions(first)
-    coreGuard = createGuard(split.core)
-    passthrough = split.passthrough
-  }
+  const { guard: coreGuard, adapterOptions } = resolveAdapterGuard(first, second, ['passthrough'] as const)
+  const passthrough = readPassthrough(adapterOptions.passthrough)
 
   const metadataPath = coreGuard.metadataPath
   const metadata = coreGuard.metadata()

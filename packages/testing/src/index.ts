@@ -6,3 +6,5 @@ export { createClientCertificate, createTestCertificate } from './certificates.j
 export type { ClientCertificateOptions, TestCertificate } from './certificates.js'
 export { accessTokenHash, createDPoPKey, createDPoPProof } from './dpop-proof.js'
 export type { DPoPKey, DPoPProofClaims, DPoPProofOptions } from './dpop-proof.js'
+export { send, sendRaw, serve } from './http.js'
+export type { Reply, SendOptions, Served, ServerTLS } from './http.js'

@@ -1,5 +1,6 @@
 import { createGuardWith, type Guard } from '../guard.js'
 import type { GuardOptions } from '../options.js'
+import { resolveAdapterGuardWith, type AdapterGuard } from '../adapter-guard.js'
 import { nodeCryptoBackend } from './node-crypto-backend.js'
 import { createTLSClientFetch } from './tls-client-fetch.js'
 
@@ -9,6 +10,11 @@ import { createTLSClientFetch } from './tls-client-fetch.js'
  */
 export function createGuard(options: GuardOptions): Guard {
   return createGuardWith(options, nodeCryptoBackend, { tlsClientFetch: createTLSClientFetch })
+}
+
+/** For adapter authors: `guard(options)` or `guard(existingGuard, adapterOptions)`, split and built (Node build). */
+export function resolveAdapterGuard<K extends string>(first: unknown, second: unknown, adapterKeys: readonly K[]): AdapterGuard<K> {
+  return resolveAdapterGuardWith(first, second, adapterKeys, createGuard)
 }
 
 export * from '../public.js'
