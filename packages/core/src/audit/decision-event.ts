@@ -40,3 +40,47 @@ export function logDecisions(logger: DecisionLogger): (event: DecisionEvent) => 
     else logger.warn({ fapiGuard: event }, 'fapi-guard refused a request')
   }
 }
+
+/** The part of an OpenTelemetry `Tracer` used here (structural: `@opentelemetry/api` is not a dependency). */
+export interface DecisionTracer {
+  startSpan(
+    name: string,
+    options: { startTime: number; attributes: Record<string, string | number | boolean> },
+  ): { setStatus(status: { code: number; message?: string }): unknown; end(endTime?: number): void }
+}
+
+/** OpenTelemetry `SpanStatusCode.ERROR`. */
+const SPAN_STATUS_ERROR = 2
+
+/**
+ * An `onDecision` hook recording each decision as an OpenTelemetry span `fapi-guard.verify`, timed
+ * from the start of `verify`, with the event's fields as `fapi_guard.*` attributes and an error status
+ * on refusals. Give it `trace.getTracer('fapi-guard')` from `@opentelemetry/api`.
+ */
+export function traceDecisions(tracer: DecisionTracer, clock: () => number = Date.now): (event: DecisionEvent) => void {
+  return (event) => {
+    const end = clock()
+    const attributes: Record<string, string | number | boolean> = {
+      'fapi_guard.outcome': event.outcome,
+      'fapi_guard.checks': event.checks.join(','),
+      'fapi_guard.duration_us': event.durationMicros,
+    }
+    const optional: Array<[string, string | number | undefined]> = [
+      ['fapi_guard.status', event.status],
+      ['fapi_guard.error', event.error],
+      ['fapi_guard.code', event.code],
+      ['fapi_guard.issuer', event.issuer],
+      ['fapi_guard.client_id', event.clientId],
+      ['fapi_guard.binding', event.binding],
+      ['fapi_guard.kid', event.kid],
+      ['fapi_guard.dpop.nonce', event.dpop?.nonce],
+      ['fapi_guard.dpop.replay', event.dpop?.replay],
+      ['fapi_guard.interaction_id', event.interactionId],
+    ]
+    for (const [name, value] of optional) if (value !== undefined) attributes[name] = value
+    if (event.proxy !== undefined) attributes['fapi_guard.proxy.trusted'] = event.proxy.trusted
+    const span = tracer.startSpan('fapi-guard.verify', { startTime: end - event.durationMicros / 1000, attributes })
+    if (event.outcome === 'refused') span.setStatus({ code: SPAN_STATUS_ERROR, message: event.code ?? 'refused' })
+    span.end(end)
+  }
+}
