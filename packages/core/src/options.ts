@@ -57,7 +57,7 @@ export interface DPoPOptions {
   proofMaxAge?: number
   /** Server nonces (RFC 9449 §9): HMAC secret(s), newest first, each at least 32 bytes; `lifetime` in seconds (default 120). */
   nonce?: { secret: string | Uint8Array | ReadonlyArray<string | Uint8Array>; lifetime?: number }
-  /** Where used proof `jti`s are remembered. Default: in memory, 100 000 live entries (`createMemoryReplayStore`). */
+  /** Where used proof `jti`s are remembered. Default: in memory, 1 000 000 live entries (`createMemoryReplayStore`). */
   replayStore?: ReplayStore
 }
 

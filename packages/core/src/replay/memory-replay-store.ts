@@ -4,13 +4,13 @@ import { ReplayStoreFullError, type ReplayStore } from './replay-store.js'
 
 /** Options of `createMemoryReplayStore`. */
 export interface MemoryReplayStoreOptions {
-  /** Most live entries kept; beyond that new proofs are refused (503). Default 100 000. */
+  /** Most live entries kept; beyond that new proofs are refused (503). Default 1 000 000 (~150 bytes each). */
   capacity?: number
   /** Current time in milliseconds since the epoch. Default `Date.now`. */
   clock?: () => number
 }
 
-export const DEFAULT_REPLAY_CAPACITY = 100_000
+export const DEFAULT_REPLAY_CAPACITY = 1_000_000
 
 /**
  * An in-process `ReplayStore` (lru-cache). It never evicts an entry before it expires: when every slot

@@ -108,8 +108,8 @@ describe('createMemoryReplayStore', () => {
     expect(results.filter(Boolean)).toHaveLength(1)
   })
 
-  it('checks capacity: a positive integer, 100 000 by default', () => {
-    expect(DEFAULT_REPLAY_CAPACITY).toBe(100_000)
+  it('checks capacity: a positive integer, 1 000 000 by default', () => {
+    expect(DEFAULT_REPLAY_CAPACITY).toBe(1_000_000)
     for (const capacity of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => createMemoryReplayStore({ capacity })).toThrow(TypeError)
     }

@@ -1,0 +1,171 @@
+/**
+ * One HTTP server for bench/http.ts and bench/memory.ts, in its own process (the load generator must
+ * not share its event loop). `node --import tsx --import ./bench/lib/sources.mjs bench/http-server.ts
+ * <config>`, with BENCH_SERVER holding `{ issuer, audience, jwksUri, pem }` as JSON. It listens on
+ * 127.0.0.1 (a free port) and sends `{ port }` over IPC; on `{ type: 'memory' }` it answers with
+ * `process.memoryUsage()` after a full GC (when started with --expose-gc), on `{ type: 'cpu' }` with
+ * `process.cpuUsage()`.
+ *
+ * Every server answers `GET /accounts` with `{"ok":true}`; the protected ones only after their
+ * middleware accepted the access token (and, for DPoP-bound tokens, the proof).
+ */
+import type { AddressInfo } from 'node:net'
+import type { Server } from 'node:http'
+
+import { CONFIGS, type ServerConfig } from './lib/configs.js'
+
+interface Settings {
+  readonly issuer: string
+  readonly audience: string
+  readonly jwksUri: string
+  readonly pem: string
+  /** Replay-store capacity for fapi-guard (memory run); default: the library's. */
+  readonly replayCapacity?: number
+}
+
+const BODY = { ok: true }
+/** BENCH_TOKEN_CACHE=off: fapi-guard without its verified-token cache (an experiment, not a default). */
+const CORE_EXTRA = process.env.BENCH_TOKEN_CACHE === 'off' ? ({ tokenCache: false } as const) : {}
+
+async function express(config: ServerConfig, settings: Settings): Promise<Server> {
+  const { default: createApp } = await import('express')
+  const app = createApp()
+  app.disable('x-powered-by')
+  app.disable('etag')
+  if (config === 'express-fapi') {
+    const { guard } = await import('@fapi-guard/express')
+    const { createMemoryReplayStore } = await import('@fapi-guard/core')
+    app.use(
+      guard({
+        issuer: settings.issuer,
+        audience: settings.audience,
+        jwksUri: settings.jwksUri,
+        profile: 'oauth2',
+        ...CORE_EXTRA,
+        ...(settings.replayCapacity !== undefined && { dpop: { replayStore: createMemoryReplayStore({ capacity: settings.replayCapacity }) } }),
+      }),
+    )
+  } else if (config === 'express-async') {
+    // The cost of an async hop alone: a middleware that awaits nothing, then calls next().
+    app.use((_req, _res, next) => {
+      Promise.resolve().then(() => next(), next)
+    })
+  } else if (config === 'express-fapi-lean') {
+    // The adapter's middleware as in packages/express/src/guard.ts, with two changes to measure: the
+    // guard state kept in a WeakMap instead of Object.defineProperty on each request, and
+    // res.set(responseHeaders) only when there are headers to set.
+    const { createGuard, requestFromNode } = await import('@fapi-guard/core')
+    const coreGuard = createGuard({ issuer: settings.issuer, audience: settings.audience, jwksUri: settings.jwksUri, profile: 'oauth2', ...CORE_EXTRA })
+    const states = new WeakMap<object, unknown>()
+    const state = { guard: coreGuard, forwardErrors: false }
+    app.use((req, res, next) => {
+      states.set(req, state)
+      coreGuard.verify(requestFromNode(req, req.originalUrl)).then(
+        (auth) => {
+          ;(req as unknown as { auth: unknown }).auth = auth
+          for (const _name in auth.responseHeaders) {
+            res.set(auth.responseHeaders)
+            break
+          }
+          next()
+        },
+        (error: unknown) => {
+          const refusal = coreGuard.toGuardError(error)
+          res.status(refusal.status).set(refusal.headers).json(refusal.toJSON())
+        },
+      )
+    })
+  } else if (config === 'express-auth0') {
+    const { auth } = await import('express-oauth2-jwt-bearer')
+    // DPoP is on by default in express-oauth2-jwt-bearer ≥ 1.7 (Bearer and DPoP both accepted).
+    app.use(auth({ issuer: settings.issuer, audience: settings.audience, jwksUri: settings.jwksUri, tokenSigningAlg: 'ES256', dpop: { enabled: true } }))
+  } else if (config === 'express-jwt') {
+    const { expressjwt } = await import('express-jwt')
+    const jwksRsa = await import('jwks-rsa')
+    app.use(
+      expressjwt({
+        secret: jwksRsa.expressJwtSecret({ jwksUri: settings.jwksUri, cache: true, rateLimit: false }) as never,
+        audience: settings.audience,
+        issuer: settings.issuer,
+        algorithms: ['ES256'],
+      }),
+    )
+  }
+  app.get('/accounts', (_req, res) => {
+    res.json(BODY)
+  })
+  app.use((error: { status?: number; statusCode?: number }, _req: unknown, res: import('express').Response, _next: unknown) => {
+    res.status(error.status ?? error.statusCode ?? 500).json({ error: 'refused' })
+  })
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve(server))
+  })
+}
+
+async function fastify(config: ServerConfig, settings: Settings): Promise<Server> {
+  const { default: createApp } = await import('fastify')
+  const app = createApp({ logger: false })
+  if (config === 'fastify-fapi') {
+    const { fapiGuard } = await import('@fapi-guard/fastify')
+    await app.register(fapiGuard, { issuer: settings.issuer, audience: settings.audience, jwksUri: settings.jwksUri, profile: 'oauth2', ...CORE_EXTRA })
+    app.get('/accounts', { onRequest: app.authenticate }, async () => BODY)
+  } else if (config === 'fastify-jwt') {
+    const { default: jwt } = await import('@fastify/jwt')
+    // @fastify/jwt has no JWKS option (that takes get-jwks); it verifies with the same key given as PEM.
+    await app.register(jwt, { secret: { public: settings.pem }, verify: { algorithms: ['ES256'], allowedIss: settings.issuer, allowedAud: settings.audience } })
+    app.get('/accounts', {
+      onRequest: async (request) => {
+        await request.jwtVerify()
+      },
+    }, async () => BODY)
+  } else {
+    app.get('/accounts', async () => BODY)
+  }
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  return app.server
+}
+
+async function koa(config: ServerConfig, settings: Settings): Promise<Server> {
+  const { default: Koa } = await import('koa')
+  const app = new Koa()
+  if (config === 'koa-fapi') {
+    const { guard } = await import('@fapi-guard/koa')
+    app.use(guard({ issuer: settings.issuer, audience: settings.audience, jwksUri: settings.jwksUri, profile: 'oauth2', ...CORE_EXTRA }))
+  }
+  app.use(async (ctx) => {
+    if (ctx.path === '/accounts') ctx.body = BODY
+  })
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve(server))
+  })
+}
+
+async function main(): Promise<void> {
+  const config = process.argv[2] as ServerConfig
+  if (!CONFIGS.includes(config)) throw new Error(`unknown server config ${config}`)
+  const settings = JSON.parse(process.env.BENCH_SERVER ?? '{}') as Settings
+  const server = config.startsWith('express') ? await express(config, settings) : config.startsWith('fastify') ? await fastify(config, settings) : await koa(config, settings)
+  server.keepAliveTimeout = 60_000
+  process.on('message', (message: { type?: string }) => {
+    if (message?.type === 'cpu') {
+      process.send?.({ type: 'cpu', usage: process.cpuUsage() })
+      return
+    }
+    if (message?.type === 'memory') {
+      const gc = (globalThis as { gc?: () => void }).gc
+      if (gc !== undefined) {
+        gc()
+        gc()
+      }
+      process.send?.({ type: 'memory', usage: process.memoryUsage(), gc: gc !== undefined })
+    }
+  })
+  process.on('disconnect', () => process.exit(0))
+  process.on('SIGTERM', () => process.exit(0))
+  process.send?.({ type: 'listening', port: (server.address() as AddressInfo).port })
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exit(1)
+})
