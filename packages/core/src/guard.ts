@@ -55,16 +55,20 @@ export interface Platform {
   readonly tlsClientFetch?: (certificate: { readonly cert: string; readonly key: string }) => typeof fetch
 }
 
-/** Builds a guard on a given crypto backend and platform; `createGuard` in each entry point picks them. */
-export function createGuardWith(options: GuardOptions, backend: CryptoBackend, platform: Platform = {}): Guard {
+/**
+ * Builds a guard on a given crypto backend (or one chosen from the checked options) and platform;
+ * `createGuard` in each entry point picks them.
+ */
+export function createGuardWith(options: GuardOptions, backend: CryptoBackend | ((options: ResolvedOptions) => CryptoBackend), platform: Platform = {}): Guard {
   const resolved = resolveOptions(options)
-  return new ResourceGuard(resolved, backend, platform)
+  return new ResourceGuard(resolved, typeof backend === 'function' ? backend(resolved) : backend, platform)
 }
 
 /** A token whose claims were verified, locally or by its issuer. */
 interface VerifiedToken {
   readonly issuer: string
   readonly claims: JWTAccessTokenClaims
+  readonly scopes: readonly string[]
   readonly source: 'jwt' | 'introspection'
   readonly kid: string | undefined
 }
@@ -218,7 +222,13 @@ class ResourceGuard implements Guard {
       ...options,
       keyStores,
       backend,
-      tokenCache: options.tokenCacheMax === 0 ? undefined : new LRUCache({ max: options.tokenCacheMax, ttlResolution: 0, perf: lruClock(options.clock) }),
+      tokenCache:
+        options.tokenCacheMax === 0
+          ? undefined
+          : {
+              entries: new LRUCache({ max: options.tokenCacheMax, ttlResolution: 0, perf: lruClock(options.clock) }),
+              seen: new LRUCache({ max: options.tokenCacheMax }),
+            },
     }
     this.#bindingRules = {
       dpop: options.dpop,
@@ -302,14 +312,13 @@ class ResourceGuard implements Guard {
     try {
       const now = this.#options.clock() / 1000
       const jwt = this.#isJWT(token)
-      const { issuer, claims, source, kid } = jwt ? await this.#verifyJWT(token, now) : await this.#introspectOpaque(token, now)
+      const { issuer, claims, scopes, source, kid } = jwt ? await this.#verifyJWT(token, now) : await this.#introspectOpaque(token, now)
       trace.checks.push(source)
       trace.kid = kid
       const bound = await verifyTokenBinding(claims.cnf, scheme, request as RequestLike, token, now, this.#bindingRules)
       trace.checks.push('binding')
       trace.nonce = bound.nonce
       if (bound.binding.dpop !== undefined) trace.replay = 'first-use'
-      const scopes = readScopes(claims, this.#options.scopeClaim)
       this.#authorize(claims, scopes, options, now, scheme)
       trace.checks.push('authorization')
       const fapi = readFAPIHeaders(request)
@@ -347,9 +356,9 @@ class ResourceGuard implements Guard {
   /** Step-up (RFC 9470) first, then scopes (RFC 6750 §3.1), then claim requirements. */
   #checkRequirements(claims: JWTAccessTokenClaims, scopes: readonly string[], requirements: VerifyOptions, now: number, scheme: AuthScheme): void {
     const required = requirements.scopes ?? []
-    const granted = new Set(scopes)
-    const missing = required.some((scope) => !granted.has(scope)) ? required.join(' ') : undefined
     if (requirements.acrValues !== undefined || requirements.maxAge !== undefined) {
+      const granted = new Set(scopes)
+      const missing = required.some((scope) => !granted.has(scope)) ? required.join(' ') : undefined
       checkUserAuthentication(claims, requirements, now, this.#options.clockTolerance, scheme, missing)
     }
     checkScopes(scopes, required, scheme)
@@ -380,12 +389,12 @@ class ResourceGuard implements Guard {
 
   /** Step 3 for a JWT: RFC 9068 checks; with `tokens: 'all'` its issuer must also call it active (revocation). */
   async #verifyJWT(token: string, now: number): Promise<VerifiedToken> {
-    const { issuer, claims, kid } = await verifyJWTAccessToken(token, now, this.#jwtRules)
+    const { issuer, claims, scopes, kid } = await verifyJWTAccessToken(token, now, this.#jwtRules)
     const introspector = this.#introspectors.get(issuer)
     if (introspector?.tokens === 'all' && !isActive(await introspector.introspect(token))) {
       throw new GuardError('ERR_TOKEN_INACTIVE', 'the issuer reports the access token as not active (revoked?)')
     }
-    return { issuer, claims, source: 'jwt', kid }
+    return { issuer, claims, scopes, source: 'jwt', kid }
   }
 
   /** Step 3 for anything else: asked of each issuer that introspects, in order; the first active answer counts. */
@@ -398,7 +407,7 @@ class ResourceGuard implements Guard {
       const response = await introspector.introspect(token)
       if (!isActive(response)) continue
       checkIntrospectionClaims(response, issuer, now, this.#introspectionRules)
-      return { issuer, claims: response as JWTAccessTokenClaims, source: 'introspection', kid: undefined }
+      return { issuer, claims: response as JWTAccessTokenClaims, scopes: Object.freeze(readScopes(response, this.#options.scopeClaim)), source: 'introspection', kid: undefined }
     }
     throw new GuardError('ERR_TOKEN_INACTIVE', 'the access token is not active')
   }

@@ -135,6 +135,13 @@ export interface GuardOptions {
    * are still checked every time. `false` turns it off. Default `{ max: 10000 }`.
    */
   tokenCache?: false | { max?: number }
+  /**
+   * Node build: where signatures are verified. `'auto'` (default): on the calling thread while its
+   * event loop has time to spare (lowest latency), on libuv's thread pool once it is busy and requests
+   * overlap (throughput: the other cores verify while this one reads requests). `true`: always on the
+   * thread pool; `false`: always on the calling thread. The Web Crypto build has no choice to make.
+   */
+  offloadSignatures?: 'auto' | boolean
   /** Accepted JOSE `typ` of access tokens. Default `['at+jwt']`; `'jwt'` (also no `typ`) only under `oauth2`. */
   tokenTypes?: ReadonlyArray<'at+jwt' | 'jwt'>
   /** Least seconds between two key-set fetches caused by an unknown `kid`. Default 30. */
@@ -206,6 +213,7 @@ const KNOWN_OPTIONS = new Set([
   'maxTokenLifetime',
   'tokenTypes',
   'tokenCache',
+  'offloadSignatures',
   'jwksCooldown',
   'jwksCacheMaxAge',
   'httpTimeout',
@@ -280,6 +288,7 @@ export interface ResolvedOptions {
   readonly onDecision: ((event: DecisionEvent) => void) | undefined
   /** Most verified tokens remembered; 0 when the cache is off. */
   readonly tokenCacheMax: number
+  readonly offloadSignatures: 'auto' | boolean
   readonly jwksCooldownMs: number
   readonly jwksCacheMaxAgeMs: number
   readonly httpTimeoutMs: number
@@ -588,6 +597,12 @@ function checkTokenCache(value: unknown): number {
   return settings === false ? 0 : checkNumber('tokenCache.max', settings.max, DEFAULT_TOKEN_CACHE_MAX, { min: 1, integer: true })
 }
 
+function checkOffloadSignatures(value: unknown): 'auto' | boolean {
+  if (value === undefined) return 'auto'
+  if (value !== 'auto' && typeof value !== 'boolean') fail('offloadSignatures', 'must be "auto", true or false')
+  return value
+}
+
 function checkNonceOptions(value: unknown): ResolvedOptions['dpop']['nonce'] {
   if (value === undefined) return undefined
   if (!isPlainObject(value)) fail('dpop.nonce', 'must be { secret, lifetime? }')
@@ -725,6 +740,7 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     maxTokenLifetime: checkNumber('maxTokenLifetime', options.maxTokenLifetime, DEFAULT_MAX_TOKEN_LIFETIME, { min: 1 }),
     acceptPlainJwtTyp: tokenTypes.includes('jwt'),
     tokenCacheMax: checkTokenCache(options.tokenCache),
+    offloadSignatures: checkOffloadSignatures(options.offloadSignatures),
     resource: checkResource(options.resource),
     acrValues: options.acrValues === undefined ? undefined : checkAcrValues('acrValues', options.acrValues),
     maxAge: options.maxAge === undefined ? undefined : checkNumber('maxAge', options.maxAge, 0, { integer: true }),

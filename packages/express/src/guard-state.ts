@@ -9,15 +9,18 @@ export interface GuardState {
   readonly forwardErrors: boolean
 }
 
-// A registered symbol, so the ESM and CommonJS builds of this package see the same key.
-const GUARD_STATE = Symbol.for('@fapi-guard/express:state')
+// One map for every copy of this package in the process (the ESM and CommonJS builds each load this
+// module), found under a registered symbol. A WeakMap leaves the request object's shape alone: a
+// property defined on each request costs Express's hot path more than the lookup costs here.
+const STATES = Symbol.for('@fapi-guard/express:states')
+const states: WeakMap<Request, GuardState> = ((globalThis as Record<symbol, unknown>)[STATES] ??= new WeakMap()) as WeakMap<Request, GuardState>
 
-/** Records which guard handled the request, under a non-enumerable symbol. */
+/** Records which guard handled the request. */
 export function setGuardState(req: Request, state: GuardState): void {
-  Object.defineProperty(req, GUARD_STATE, { value: state, enumerable: false, configurable: true, writable: true })
+  states.set(req, state)
 }
 
 /** The state `guard()` recorded, if a guard ran before. */
 export function getGuardState(req: Request): GuardState | undefined {
-  return (req as unknown as Record<symbol, GuardState | undefined>)[GUARD_STATE]
+  return states.get(req)
 }

@@ -45,26 +45,31 @@ export function guard(first: ExpressGuardOptions | Guard, second?: AdapterOption
   const metadataPath = coreGuard.metadataPath
   const metadata = coreGuard.metadata()
 
-  async function authenticate(req: Request, res: Response, next: NextFunction): Promise<void> {
+  return function fapiGuard(req: Request, res: Response, next: NextFunction): void {
     if (metadataPath !== undefined && req.method === 'GET' && req.originalUrl.split('?')[0] === metadataPath) {
       // RFC 9728 §3: the protected resource metadata, public, cacheable.
       res.set('cache-control', METADATA_CACHE_CONTROL).json(metadata)
       return
     }
     setGuardState(req, state)
-    let auth: AuthContext
+    let verified: Promise<AuthContext>
     try {
-      auth = await coreGuard.verify(requestFromNode(req, req.originalUrl))
+      verified = coreGuard.verify(requestFromNode(req, req.originalUrl))
     } catch (error) {
-      refuse(coreGuard.toGuardError(error), res, next, forwardErrors)
+      // Only a bug could get here (verify reports refusals by rejecting); it still never reaches the route.
+      next(error)
       return
     }
-    req.auth = auth
-    res.set(auth.responseHeaders)
-    next()
-  }
-
-  return function fapiGuard(req, res, next) {
-    authenticate(req, res, next).catch(next)
+    verified
+      .then(
+        (auth) => {
+          req.auth = auth
+          for (const name in auth.responseHeaders) res.setHeader(name, auth.responseHeaders[name] as string)
+          next()
+        },
+        (error: unknown) => refuse(coreGuard.toGuardError(error), res, next, forwardErrors),
+      )
+      // Whatever throws after the decision (a route called synchronously by next()) goes to Express, never unhandled.
+      .catch(next)
   }
 }

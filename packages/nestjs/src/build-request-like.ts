@@ -23,7 +23,7 @@ export function readNodeRequest(request: unknown): NodeRequest | undefined {
 /**
  * Builds the core `RequestLike` of a Nest HTTP request with the core's `requestFromNode`: the URL as
  * the client addressed it (the target as received, before Express mounting or Fastify `rewriteUrl`
- * changed `url`), `headersDistinct` (so repeated `Authorization` / `DPoP` fields are refused), the
+ * changed `url`), every header occurrence apart (so repeated `Authorization` / `DPoP` fields are refused), the
  * peer address and, on TLS, the client certificate. Forwarded headers are believed only by the
  * core, from peers in `proxy.trusted`; neither Express's `trust proxy` nor Fastify's `trustProxy` counts.
  */

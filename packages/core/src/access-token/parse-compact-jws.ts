@@ -1,5 +1,5 @@
 import { GuardError } from '../errors/guard-error.js'
-import { decodeBase64url, decodeJSONObject, utf8Encode } from '../lib/encoding.js'
+import { asciiEncode, decodeBase64url, decodeJSONObject } from '../lib/encoding.js'
 
 /** A compact JWS split and decoded; nothing about it is trusted yet. */
 export interface CompactJWS {
@@ -35,5 +35,6 @@ export function parseCompactJWS(token: string): CompactJWS {
   if (signature === undefined || signature.length === 0) {
     throw new GuardError('ERR_TOKEN_MALFORMED', 'the JWS signature is missing or not base64url')
   }
-  return { header, payload, signingInput: utf8Encode(token.slice(0, second)), signature }
+  // Both segments decoded as base64url, so `header.payload` is ASCII.
+  return { header, payload, signingInput: asciiEncode(token.slice(0, second)), signature }
 }

@@ -6,46 +6,51 @@ import type { JWTAccessTokenClaims } from '../types.js'
 import { checkAudience, checkIssuer, checkRequiredClaims, checkTimes, type ClaimRules } from './check-access-token-claims.js'
 import { checkAlg, checkCrit, checkKid, checkTyp, type HeaderRules } from './check-access-token-header.js'
 import { parseCompactJWS } from './parse-compact-jws.js'
+import { readScopes } from './check-scopes.js'
 import type { LRUCache } from 'lru-cache'
-import { encodeBase64url, utf8Encode } from '../lib/encoding.js'
+import { deepFreeze } from '../lib/deep-freeze.js'
 
 /** What JWT verification needs, fixed at `createGuard`. */
 export interface JWTAccessTokenRules extends HeaderRules, ClaimRules {
   readonly keyStores: ReadonlyMap<string, IssuerKeyStore>
   readonly backend: CryptoBackend
-  /** Tokens whose signature verified, by SHA-256 of the token; `undefined` turns the cache off. */
-  readonly tokenCache: LRUCache<string, VerifiedTokenEntry> | undefined
+  /** The claim scopes are read from (`scopeClaim` option); `undefined`: `scope`, else `scp`. */
+  readonly scopeClaim: string | undefined
+  /** The verified-token cache; `undefined` turns it off. */
+  readonly tokenCache: VerifiedTokenCache | undefined
+}
+
+/**
+ * Tokens whose signature verified, by SHA-256 of the token. A token enters `entries` on its second
+ * sighting: the first leaves only its hash in `seen`. Most tokens a busy API sees once (a client that
+ * fetches a token per call) would otherwise each cost a frozen claims copy and an LRU write that no
+ * request ever reads; a token a client reuses pays one extra verification, then none.
+ */
+export interface VerifiedTokenCache {
+  readonly entries: LRUCache<string, VerifiedTokenEntry>
+  readonly seen: LRUCache<string, true>
 }
 
 /** A token whose signature verified under one version of its issuer's key set. */
-export interface VerifiedTokenEntry {
-  readonly issuer: string
-  readonly claims: JWTAccessTokenClaims
-  readonly kid: string | undefined
+export interface VerifiedTokenEntry extends VerifiedJWT {
   readonly keysVersion: number
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const member of Object.values(value)) deepFreeze(member)
-  }
-  return value
 }
 
 /** A verified JWT access token. */
 export interface VerifiedJWT {
   readonly issuer: string
   readonly claims: JWTAccessTokenClaims
+  /** The granted scopes, read from the claims once. */
+  readonly scopes: readonly string[]
   readonly kid: string | undefined
 }
 
 /**
  * RFC 9068 §4 validation, one step after the other: compact JWS, `typ`, `alg`, `crit`, `kid`, `iss`,
  * `aud`, time claims, required claims — all cheap and offline — then the issuer's key and the signature.
- * Nothing is returned before the signature has verified. A token seen before (same SHA-256, same
- * version of the issuer's keys, not expired) skips the parse and the signature; `aud` and the time
- * claims are checked every time. Does not check `cnf` (see binding/) or scopes.
+ * Nothing is returned before the signature has verified. A token verified twice before (same SHA-256,
+ * same version of the issuer's keys, not expired) skips the parse and the signature; `aud` and the
+ * time claims are checked every time. Does not check `cnf` (see binding/) or scopes.
  */
 export async function verifyJWTAccessToken(
   token: string,
@@ -53,8 +58,8 @@ export async function verifyJWTAccessToken(
   rules: JWTAccessTokenRules,
 ): Promise<VerifiedJWT> {
   const cache = rules.tokenCache
-  const cacheKey = cache === undefined ? undefined : encodeBase64url(await rules.backend.sha256(utf8Encode(token)))
-  const cached = cacheKey === undefined ? undefined : cache?.get(cacheKey)
+  const cacheKey = cache === undefined ? undefined : await rules.backend.sha256Base64url(token)
+  const cached = cacheKey === undefined ? undefined : cache?.entries.get(cacheKey)
   const cachedKeys = cached === undefined ? undefined : rules.keyStores.get(cached.issuer)
   if (cached !== undefined && cachedKeys?.version === cached.keysVersion) {
     cachedKeys.refreshIfStale()
@@ -79,12 +84,14 @@ export async function verifyJWTAccessToken(
   if (!(await rules.backend.verify(alg, key.key, signature, signingInput))) {
     throw new GuardError('ERR_JWT_SIGNATURE_INVALID', 'the access token signature does not verify')
   }
-  const verified = { issuer, claims: payload as JWTAccessTokenClaims, kid: key.kid }
-  if (cacheKey !== undefined && keysVersion === keyStore.version) {
-    // Until `exp` (plus the tolerance, after which the claims check refuses it anyway); frozen, since
-    // the same claims object is then handed to every request that presents this token.
-    const ttl = ((payload.exp as number) + rules.clockTolerance - now) * 1000
-    if (ttl > 0) cache?.set(cacheKey, deepFreeze({ ...verified, keysVersion }), { ttl: Math.ceil(ttl) })
+  const claims = deepFreeze(payload as JWTAccessTokenClaims)
+  const verified: VerifiedJWT = { issuer, claims, scopes: Object.freeze(readScopes(claims, rules.scopeClaim)), kid: key.kid }
+  if (cache !== undefined && cacheKey !== undefined && keysVersion === keyStore.version) {
+    // Until `exp` (plus the tolerance, after which the claims check refuses it anyway). The claims are
+    // frozen: the same object is handed to every request that presents this token.
+    const ttl = ((claims.exp as number) + rules.clockTolerance - now) * 1000
+    if (ttl > 0 && cache.seen.delete(cacheKey)) cache.entries.set(cacheKey, { ...verified, keysVersion }, { ttl: Math.ceil(ttl) })
+    else if (ttl > 0) cache.seen.set(cacheKey, true)
   }
   return verified
 }

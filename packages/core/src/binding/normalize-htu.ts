@@ -16,6 +16,25 @@ function normalizePercentEncoding(path: string): string {
  * not do). `undefined` for anything that is not an absolute http(s) URI without userinfo.
  */
 export function normalizeHtu(value: string): string | undefined {
+  // Two WHATWG parses per DPoP request, of the few URLs an API has: remembered (a pure function).
+  const known = remembered.get(value)
+  if (known !== undefined) return known === NOT_HTTP ? undefined : known
+  const normalized = normalize(value)
+  if (value.length <= REMEMBER_MAX_LENGTH) {
+    if (remembered.size >= REMEMBER_MAX_ENTRIES) remembered.clear()
+    remembered.set(value, normalized ?? NOT_HTTP)
+  }
+  return normalized
+}
+
+/** Normalized forms of recent values; cleared when full, so a flood of distinct URLs costs nothing lasting. */
+const remembered = new Map<string, string>()
+const REMEMBER_MAX_ENTRIES = 1024
+const REMEMBER_MAX_LENGTH = 2048
+/** Stands for `undefined` in `remembered` (no normalized form starts with a space). */
+const NOT_HTTP = ' '
+
+function normalize(value: string): string | undefined {
   let url: URL
   try {
     url = new URL(value)

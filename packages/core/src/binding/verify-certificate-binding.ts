@@ -1,6 +1,6 @@
 import { GuardError, type AuthScheme } from '../errors/guard-error.js'
 import type { CryptoBackend } from '../keys/crypto-backend.js'
-import { encodeBase64url, timingSafeEqualString } from '../lib/encoding.js'
+import { timingSafeEqualString } from '../lib/encoding.js'
 import type { AddressMatcher } from '../request/proxy-trust.js'
 import { hasCertificateHeader, readCertificateHeader, type CertificateHeader } from '../request/read-certificate-header.js'
 import type { RequestLike } from '../types.js'
@@ -17,7 +17,7 @@ export interface CertificateRules {
 
 /** base64url (no padding) of SHA-256 over the certificate's DER: the `x5t#S256` value (RFC 8705 §3.1). */
 export async function certificateThumbprint(der: Uint8Array, backend: CryptoBackend): Promise<string> {
-  return encodeBase64url(await backend.sha256(der))
+  return backend.sha256Base64url(der)
 }
 
 /**

@@ -5,13 +5,13 @@ import { parseCompactJWS, type CompactJWS } from '../access-token/parse-compact-
 import { GuardError, isGuardError } from '../errors/guard-error.js'
 import type { CryptoBackend } from '../keys/crypto-backend.js'
 import { fitsAlgorithm, MIN_RSA_BITS, readKeySet } from '../keys/select-key.js'
-import { encodeBase64url, isPlainObject, timingSafeEqualString, utf8Encode } from '../lib/encoding.js'
+import { isPlainObject, timingSafeEqualString } from '../lib/encoding.js'
 import { PRIVATE_JWK_MEMBERS } from '../options.js'
 import { TOKEN68 } from '../request/parse-authorization.js'
 import { readHeaderValues } from '../request/read-headers.js'
 import { resolveRequestURL, type RequestURLRules } from '../request/resolve-request-url.js'
 import { ReplayStoreFullError, type ReplayStore } from '../replay/replay-store.js'
-import { bounded, TIMED_OUT } from '../lib/bounded.js'
+import { callStore, TIMED_OUT } from '../lib/bounded.js'
 import type { RequestLike } from '../types.js'
 import { checkNonce, mintNonce, type NonceRules } from './dpop-nonce.js'
 import { jwkThumbprint } from './jwk-thumbprint.js'
@@ -148,7 +148,7 @@ export function checkProofTime(payload: Record<string, unknown>, iat: number, no
 
 /** §4.3 check 12a: `ath` is base64url(SHA-256(access token)). */
 export async function checkProofAth(ath: string, token: string, backend: CryptoBackend): Promise<void> {
-  const expected = encodeBase64url(await backend.sha256(utf8Encode(token)))
+  const expected = await backend.sha256Base64url(token)
   if (!timingSafeEqualString(ath, expected)) throw invalid('ERR_DPOP_ATH_MISMATCH', 'the DPoP proof "ath" does not match the access token')
 }
 
@@ -203,11 +203,11 @@ export async function checkProofNonce(
 
 /** §11.1: the `jti` is used once per key inside the proof's window; the store keeps a hash, never the `jti`. */
 export async function checkProofReplay(jkt: string, jti: string, iat: number, rules: DPoPRules): Promise<void> {
-  const key = encodeBase64url(await rules.backend.sha256(utf8Encode(`${jkt}:${jti}`)))
+  const key = await rules.backend.sha256Base64url(`${jkt}:${jti}`)
   const expiresAt = (iat + rules.proofMaxAge + rules.clockTolerance) * 1000
   let first: boolean | typeof TIMED_OUT
   try {
-    first = await bounded(() => rules.replayStore.useOnce(key, expiresAt), REPLAY_STORE_TIMEOUT_MS)
+    first = await callStore(rules.replayStore, (store) => store.useOnce(key, expiresAt), REPLAY_STORE_TIMEOUT_MS)
   } catch (error) {
     if (isGuardError(error)) throw error
     // By name too: a store built on another copy of this package (ESM beside CommonJS) throws its own class.

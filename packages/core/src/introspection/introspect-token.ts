@@ -3,11 +3,12 @@ import { parseCompactJWS } from '../access-token/parse-compact-jws.js'
 import { GuardError, isGuardError } from '../errors/guard-error.js'
 import type { CryptoBackend } from '../keys/crypto-backend.js'
 import type { IssuerKeyStore } from '../keys/issuer-key-store.js'
-import { encodeBase64url, isPlainObject, utf8Encode } from '../lib/encoding.js'
-import { bounded } from '../lib/bounded.js'
+import { deepFreeze } from '../lib/deep-freeze.js'
+import { isPlainObject } from '../lib/encoding.js'
+import { callStore } from '../lib/bounded.js'
 import { fetchDocument, HTTPExchangeError } from '../lib/http.js'
 import { ClientAuthenticator, type ClientCredentials } from './authenticate-client.js'
-import { isMemoryIntrospectionCache, type IntrospectionCacheStore } from './introspection-cache.js'
+import type { IntrospectionCacheStore } from './introspection-cache.js'
 
 /** Largest introspection response read, in bytes. */
 export const MAX_INTROSPECTION_RESPONSE_BYTES = 256 * 1024
@@ -29,15 +30,6 @@ export interface IntrospectionRules {
   /** The issuer's keys and allowed algorithms, for RFC 9701 JWT responses. */
   readonly keyStore: IssuerKeyStore
   readonly algorithms: ReadonlySet<string>
-}
-
-/** Freezes a JSON value and everything in it. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const member of Object.values(value)) deepFreeze(member)
-  }
-  return value
 }
 
 function unavailable(description: string): GuardError {
@@ -69,7 +61,7 @@ export class TokenIntrospector {
   }
 
   async introspect(token: string): Promise<Record<string, unknown>> {
-    const key = encodeBase64url(await this.#rules.backend.sha256(utf8Encode(`${this.#rules.issuer}\n${token}`)))
+    const key = await this.#rules.backend.sha256Base64url(`${this.#rules.issuer}\n${token}`)
     const cached = await this.#readCache(key)
     if (cached !== undefined) return cached
     let pending = this.#inFlight.get(key)
@@ -88,7 +80,7 @@ export class TokenIntrospector {
     const cache = this.#rules.cache
     if (cache === undefined) return undefined
     try {
-      const value = isMemoryIntrospectionCache(cache.store) ? await cache.store.get(key) : await bounded(() => cache.store.get(key), this.#rules.timeoutMs)
+      const value = await callStore(cache.store, (store) => store.get(key), this.#rules.timeoutMs)
       return isPlainObject(value) ? value : undefined
     } catch {
       return undefined
@@ -105,7 +97,7 @@ export class TokenIntrospector {
       const now = rules.clock()
       const ttl = response.active === true ? Math.min(cache.ttlMs, Number(response.exp) * 1000 - now) : cache.negativeTtlMs
       // Not awaited: a slow shared store must not hold the request that brought the answer.
-      if (Number.isFinite(ttl) && ttl > 0) void bounded(() => cache.store.set(key, response, ttl), rules.timeoutMs).catch(() => {})
+      if (Number.isFinite(ttl) && ttl > 0) void callStore(cache.store, (store) => store.set(key, response, ttl), rules.timeoutMs).catch(() => {})
     }
     return response
   }

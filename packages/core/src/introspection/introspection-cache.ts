@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import { answersInProcess } from '../lib/bounded.js'
 import { lruClock } from '../lib/lru-clock.js'
 
 /**
@@ -21,28 +22,18 @@ export interface MemoryIntrospectionCacheOptions {
 
 export const DEFAULT_INTROSPECTION_CACHE_MAX = 10_000
 
-/** Stores made by `createMemoryIntrospectionCache`: in-process, they settle at once and never fail. */
-const memoryStores = new WeakSet<IntrospectionCacheStore>()
-
-/** True for a store made by `createMemoryIntrospectionCache` (no time limit needed around its calls). */
-export function isMemoryIntrospectionCache(store: IntrospectionCacheStore): boolean {
-  return memoryStores.has(store)
-}
-
 /** The in-process introspection cache (lru-cache, a TTL per entry). */
 export function createMemoryIntrospectionCache(options: MemoryIntrospectionCacheOptions = {}): IntrospectionCacheStore {
   const max = options.max ?? DEFAULT_INTROSPECTION_CACHE_MAX
   if (!Number.isInteger(max) || max < 1) throw new TypeError('fapi-guard: introspection cache "max" must be a positive integer')
   const clock = options.clock ?? Date.now
   const cache = new LRUCache<string, Record<string, unknown>>({ max, ttlResolution: 0, perf: lruClock(clock) })
-  const store: IntrospectionCacheStore = {
+  return answersInProcess<IntrospectionCacheStore>({
     async get(key) {
       return cache.get(key)
     },
     async set(key, response, ttlMs) {
       if (ttlMs > 0) cache.set(key, response, { ttl: ttlMs })
     },
-  }
-  memoryStores.add(store)
-  return store
+  })
 }

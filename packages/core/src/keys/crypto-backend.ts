@@ -1,4 +1,5 @@
 import { importJWK, type JWK } from 'jose'
+import { encodeBase64url, utf8Encode } from '../lib/encoding.js'
 
 /**
  * The cryptography the guard needs, behind one small interface so that Node can use `node:crypto`
@@ -9,8 +10,11 @@ export interface CryptoBackend {
   importKey(jwk: JWK, alg: string): Promise<unknown>
   /** Verifies a JWS signature over `data` (RFC 7515 §5.2, RFC 7518 §3). Never throws for a bad signature. */
   verify(alg: string, key: unknown, signature: Uint8Array, data: Uint8Array): Promise<boolean> | boolean
-  /** SHA-256 of `data`. */
-  sha256(data: Uint8Array): Promise<Uint8Array> | Uint8Array
+  /**
+   * SHA-256 of `data` (a string is hashed as UTF-8), as unpadded base64url: every hash the guard
+   * takes (thumbprints, `ath`, cache and replay keys) is compared or stored in that form.
+   */
+  sha256Base64url(data: string | Uint8Array): Promise<string> | string
   /** HMAC-SHA-256 of `data` under `secret` (the same `secret` object is passed every time). */
   hmacSha256(secret: Uint8Array, data: Uint8Array): Promise<Uint8Array> | Uint8Array
 }
@@ -36,10 +40,18 @@ function subtleParams(alg: string): AlgorithmIdentifier | RsaPssParams | EcdsaPa
   }
 }
 
-/** Expected raw signature length for ECDSA (r‖s, RFC 7518 §3.4); other algorithms are not fixed-length. */
-export function expectedSignatureLength(alg: string): number | undefined {
+/**
+ * The one length a JWS signature may have: r‖s for ECDSA (RFC 7518 §3.4), 64 octets for Ed25519
+ * (RFC 8032 §5.1.6), and the modulus length for RSA (RFC 8017 §8.1.2, §8.2.2 step 1: "if the length
+ * of the signature is not k octets, output 'invalid signature'"). OpenSSL left-pads a short RSA
+ * signature, so without this check one signature starting with a zero octet has a second, shorter
+ * spelling that also verifies. `undefined` for RSA when the modulus length is unknown.
+ */
+export function expectedSignatureLength(alg: string, modulusBits?: number): number | undefined {
   const bits = CURVE_BITS[alg]
-  return bits === undefined ? undefined : Math.ceil(bits / 8) * 2
+  if (bits !== undefined) return Math.ceil(bits / 8) * 2
+  if (alg === 'EdDSA' || alg === 'Ed25519') return 64
+  return modulusBits === undefined ? undefined : Math.ceil(modulusBits / 8)
 }
 
 /** Web Crypto backend: runs wherever `crypto.subtle` does (Workers, Deno, Bun, browsers, Node). */
@@ -52,7 +64,7 @@ export const webCryptoBackend: CryptoBackend = {
     return importJWK({ ...material, ext: false }, alg)
   },
   async verify(alg, key, signature, data) {
-    const length = expectedSignatureLength(alg)
+    const length = expectedSignatureLength(alg, ((key as CryptoKey).algorithm as Partial<RsaHashedKeyAlgorithm>).modulusLength)
     if (length !== undefined && signature.length !== length) return false
     try {
       return await crypto.subtle.verify(subtleParams(alg), key as CryptoKey, signature as BufferSource, data as BufferSource)
@@ -60,8 +72,9 @@ export const webCryptoBackend: CryptoBackend = {
       return false
     }
   },
-  async sha256(data) {
-    return new Uint8Array(await crypto.subtle.digest('SHA-256', data as BufferSource))
+  async sha256Base64url(data) {
+    const bytes = typeof data === 'string' ? utf8Encode(data) : data
+    return encodeBase64url(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource)))
   },
   async hmacSha256(secret, data) {
     let key = hmacKeys.get(secret)

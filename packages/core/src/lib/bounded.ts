@@ -20,3 +20,20 @@ export async function bounded<T>(operation: () => T | PromiseLike<T>, ms: number
     clearTimeout(timer)
   }
 }
+
+/** Stores that answer from this process's memory: they settle at once, so their calls need no timer. */
+const inProcessStores = new WeakSet<object>()
+
+/** Marks a store built on process memory (the in-memory replay store and introspection cache). */
+export function answersInProcess<S extends object>(store: S): S {
+  inProcessStores.add(store)
+  return store
+}
+
+/**
+ * Calls a store with a time limit (`bounded`), or, for a store marked by `answersInProcess`, directly:
+ * a timer and a race per call are what a store on the network needs, not one in memory.
+ */
+export async function callStore<S extends object, T>(store: S, operation: (store: S) => T | PromiseLike<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  return inProcessStores.has(store) ? operation(store) : bounded(() => operation(store), ms)
+}

@@ -3,10 +3,18 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const VALUES = new Uint8Array(128).fill(255)
 for (let i = 0; i < ALPHABET.length; i++) VALUES[ALPHABET.charCodeAt(i)] = i
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+/** Turns the encoder's output (ASCII bytes, hence valid UTF-8) into one flat string in a single native call. */
+const ascii = new TextDecoder()
 const encoder = new TextEncoder()
 
 // The codec is written out rather than taken from jose: jose decodes through `atob`, which on Node 20
-// costs ~9 µs for a 400-byte segment, a tenth of an ES256 verification; this table lookup costs ~1 µs.
+// costs ~9 µs for a 400-byte segment, a tenth of an ES256 verification; this table lookup costs ~1.3 µs,
+// and where the runtime has a `Buffer` (Node, Bun), checking the alphabet with a regular expression and
+// decoding natively ~0.5 µs.
+
+/** The runtime's `Buffer`, where there is one; the codecs below fall back to plain JavaScript. */
+const NativeBuffer = (globalThis as { Buffer?: { from(input: string, encoding: 'base64url' | 'latin1'): Uint8Array } }).Buffer
+const BASE64URL_ALPHABET = /^[A-Za-z0-9_-]*$/
 
 /**
  * Decodes unpadded, canonical base64url (RFC 4648 §5) strictly: `undefined` on any character outside
@@ -14,6 +22,18 @@ const encoder = new TextEncoder()
  * string has exactly one spelling, and a signature cannot be restated in 16).
  */
 export function decodeBase64url(input: string): Uint8Array | undefined {
+  const length = input.length
+  const rest = length % 4
+  if (rest === 1) return undefined
+  if (NativeBuffer === undefined) return decodeBase64urlPortable(input)
+  if (!BASE64URL_ALPHABET.test(input)) return undefined
+  // The stray bits of the last character must be zero (2 or 4 of them, for 3 or 2 characters left).
+  if (rest !== 0 && (lookup(input, length - 1) & (rest === 2 ? 0x0f : 0x03)) !== 0) return undefined
+  return NativeBuffer.from(input, 'base64url')
+}
+
+/** `decodeBase64url` in plain JavaScript, for runtimes without `Buffer`: the same answers. */
+export function decodeBase64urlPortable(input: string): Uint8Array | undefined {
   const length = input.length
   const rest = length % 4
   if (rest === 1) return undefined
@@ -51,7 +71,8 @@ const ALPHABET_CODES = Uint8Array.from(ALPHABET, (char) => char.charCodeAt(0))
 
 /**
  * Encodes bytes as unpadded base64url (RFC 4648 §5). The result is one flat string: built with `+=`,
- * V8 keeps it as a rope of small pieces, ~470 bytes as a Map key instead of ~56 (replay store, caches).
+ * V8 keeps it as a rope of small pieces, ~470 bytes as a Map key instead of ~56 (replay store, caches);
+ * spreading the bytes into `String.fromCharCode` costs ~1.8 µs for 32 bytes, decoding them ~0.2 µs.
  */
 export function encodeBase64url(input: Uint8Array): string {
   const out = new Uint8Array(Math.ceil((input.length * 4) / 3))
@@ -71,14 +92,13 @@ export function encodeBase64url(input: Uint8Array): string {
     out[at++] = ALPHABET_CODES[(bits >> 12) & 63] as number
     if (rest === 2) out[at++] = ALPHABET_CODES[(bits >> 6) & 63] as number
   }
-  if (at <= CHUNK) return String.fromCharCode(...out.subarray(0, at))
-  let text = ''
-  for (let from = 0; from < at; from += CHUNK) text += String.fromCharCode(...out.subarray(from, Math.min(at, from + CHUNK)))
-  return text
+  return ascii.decode(out)
 }
 
-/** Characters per `String.fromCharCode` call (spreading very long arrays would exceed argument limits). */
-const CHUNK = 8192
+/** Bytes of a string known to be ASCII (a JWS signing input: base64url segments and a dot). */
+export function asciiEncode(input: string): Uint8Array {
+  return NativeBuffer !== undefined ? NativeBuffer.from(input, 'latin1') : encoder.encode(input)
+}
 
 /** UTF-8 bytes of a string. */
 export function utf8Encode(input: string): Uint8Array {

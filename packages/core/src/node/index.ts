@@ -1,15 +1,20 @@
 import { createGuardWith, type Guard } from '../guard.js'
 import type { GuardOptions } from '../options.js'
 import { resolveAdapterGuardWith, type AdapterGuard } from '../adapter-guard.js'
-import { nodeCryptoBackend } from './node-crypto-backend.js'
+import { nodeCryptoBackend, nodeCryptoBackendOffloading } from './node-crypto-backend.js'
 import { createTLSClientFetch } from './tls-client-fetch.js'
 
 /**
  * Creates a resource-server guard (Node build: signatures verified with `node:crypto` on keys
- * imported once). Checks every option now and throws a `TypeError` naming the option and the problem.
+ * imported once, on the thread `offloadSignatures` picks). Checks every option now and throws a
+ * `TypeError` naming the option and the problem.
  */
 export function createGuard(options: GuardOptions): Guard {
-  return createGuardWith(options, nodeCryptoBackend, { tlsClientFetch: createTLSClientFetch })
+  return createGuardWith(
+    options,
+    ({ offloadSignatures }) => (offloadSignatures === 'auto' ? nodeCryptoBackend : nodeCryptoBackendOffloading(offloadSignatures)),
+    { tlsClientFetch: createTLSClientFetch },
+  )
 }
 
 /** For adapter authors: `guard(options)` or `guard(existingGuard, adapterOptions)`, split and built (Node build). */

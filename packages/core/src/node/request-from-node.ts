@@ -19,7 +19,7 @@ function localAuthority(socket: Socket): string {
  * origin-form target. An absolute-form target (`GET http://host/path`) names its own authority,
  * which then takes the place of `Host` (RFC 9112 §3.2.2). Forwarded headers are not read here.
  */
-function readRequestURL(req: IncomingMessage, target: string, scheme: 'http' | 'https'): string {
+function readRequestURL(req: IncomingMessage, host: string | undefined, target: string, scheme: 'http' | 'https'): string {
   if (!target.startsWith('/')) {
     try {
       const absolute = new URL(target)
@@ -28,7 +28,6 @@ function readRequestURL(req: IncomingMessage, target: string, scheme: 'http' | '
       // asterisk-form or garbage: fall through and let the core refuse what it cannot read
     }
   }
-  const host = req.headers.host
   return `${scheme}://${host !== undefined && host.length > 0 ? host : localAuthority(req.socket)}${target}`
 }
 
@@ -40,25 +39,28 @@ function readClientCertificate(socket: TLSSocket): ClientCertificate | undefined
 }
 
 /**
- * Every header with each occurrence kept apart: Node's `headersDistinct`, or — for request objects
- * that lack it (light-my-request behind `fastify.inject`) — the same built from `rawHeaders`.
+ * Every header with each occurrence kept apart, names in lower case, as Node's `headersDistinct` has
+ * them, but read straight from `rawHeaders` in one pass: Node builds `headersDistinct` and `headers`
+ * lazily, each through its own per-field bookkeeping, and a server that reads neither pays for
+ * neither. No prototype, so a header named `__proto__` or `constructor` is just a header.
  */
 function distinctHeaders(req: IncomingMessage): Record<string, string[]> {
-  const distinct = (req as Partial<IncomingMessage>).headersDistinct
-  if (distinct !== undefined) return distinct as Record<string, string[]>
-  const headers: Record<string, string[]> = {}
+  const headers: Record<string, string[]> = Object.create(null) as Record<string, string[]>
   const raw = Array.isArray(req.rawHeaders) ? req.rawHeaders : []
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = (raw[i] as string).toLowerCase()
-    ;(headers[name] ??= []).push(raw[i + 1] as string)
+    const name = String(raw[i]).toLowerCase()
+    const value = String(raw[i + 1])
+    const values = headers[name]
+    if (values === undefined) headers[name] = [value]
+    else values.push(value)
   }
   return headers
 }
 
 /**
  * Builds the `RequestLike` of a Node request, once, for every Node adapter. Headers come from
- * `headersDistinct`, which keeps every occurrence of a repeated field apart (Node's `headers` keeps
- * only the first `Authorization` and joins `DPoP`), so repeats are refused. The TLS client certificate
+ * `rawHeaders`, every occurrence of a repeated field kept apart (Node's `headers` keeps only the
+ * first `Authorization` and joins `DPoP`), so repeats are refused. The TLS client certificate
  * is read only when a certificate-bound token asks for it. `target` is the request target as received
  * (frameworks that rewrite `req.url` for mounted routers keep the original: Express `originalUrl`).
  * Forwarded headers are not believed here: the peer address is passed on, and the guard trusts them
@@ -69,10 +71,12 @@ export function requestFromNode(req: IncomingMessage, target: string = req.url ?
   const tls = isTLSSocket(socket)
   let certificate: ClientCertificate | undefined
   let certificateRead = false
+  const headers = distinctHeaders(req)
   return {
     method: req.method ?? 'GET',
-    url: readRequestURL(req, target, tls ? 'https' : 'http'),
-    headers: distinctHeaders(req),
+    // Node keeps the first of repeated `Host` fields in `req.headers.host`; so does this.
+    url: readRequestURL(req, headers.host?.[0], target, tls ? 'https' : 'http'),
+    headers,
     peerAddress: socket.remoteAddress,
     get clientCertificate() {
       if (!certificateRead && tls) certificate = readClientCertificate(socket)

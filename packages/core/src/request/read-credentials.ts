@@ -36,7 +36,7 @@ export function readCredentials(request: RequestLike, rules: CredentialRules): C
   if (value === undefined || value.length === 0) {
     throw new GuardError('ERR_NO_CREDENTIALS', 'the request has no Authorization header')
   }
-  if (REPEATED_CREDENTIALS.test(value)) {
+  if (value.includes(',') && REPEATED_CREDENTIALS.test(value)) {
     // Fetch `Headers` (and proxies) join repeated fields with ", ": "Bearer a, DPoP a" is two headers.
     throw new GuardError('ERR_AUTHORIZATION_DUPLICATED', 'the request has more than one Authorization header')
   }

@@ -37,18 +37,38 @@ describe.each([
     return { guard, counter }
   }
 
-  it('a token presented again skips the signature; a different token (even one bit) does not', async () => {
+  it('a token is cached on its second sighting, then skips the signature; a different token (even one bit) does not', async () => {
     const { guard, counter } = guardWith()
     const token = await issuer.mint({ scope: 'a' })
     await guard.verify(bearer(token))
-    await guard.verify(bearer(token))
-    await guard.verify(bearer(token))
     expect(counter.verifications).toBe(1)
+    await guard.verify(bearer(token))
+    expect(counter.verifications).toBe(2)
+    await guard.verify(bearer(token))
+    await guard.verify(bearer(token))
+    expect(counter.verifications).toBe(2)
     const other = await issuer.mint({ scope: 'a' })
     await guard.verify(bearer(other))
-    expect(counter.verifications).toBe(2)
+    expect(counter.verifications).toBe(3)
     const tampered = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BA' : 'AA'}`
     await expect(guard.verify(bearer(tampered))).rejects.toMatchObject({ status: 401 })
+  })
+
+  it('remembers first sightings only up to tokenCache.max: one pushed out by newer tokens starts again', async () => {
+    const { guard, counter } = guardWith({ tokenCache: { max: 2 } })
+    const [a, b, c] = await Promise.all([issuer.mint(), issuer.mint(), issuer.mint()])
+    for (const token of [a, b, c]) await guard.verify(bearer(token as string))
+    expect(counter.verifications).toBe(3)
+    // `a` was pushed out of the first sightings by `b` and `c`: this is its first sighting again.
+    await guard.verify(bearer(a as string))
+    await guard.verify(bearer(a as string))
+    expect(counter.verifications).toBe(5)
+    await guard.verify(bearer(a as string))
+    expect(counter.verifications).toBe(5)
+    // `c` is still remembered: its second sighting admits it.
+    await guard.verify(bearer(c as string))
+    await guard.verify(bearer(c as string))
+    expect(counter.verifications).toBe(6)
   })
 
   it('time claims are checked on every request: a cached token is refused once it expires', async () => {
@@ -56,9 +76,10 @@ describe.each([
     const { guard, counter } = guardWith({ clock: () => now })
     const token = await issuer.mint({}, { now: Math.floor(now / 1000), expiresIn: 60 })
     await guard.verify(bearer(token))
+    await guard.verify(bearer(token))
     now += 30_000
     await guard.verify(bearer(token))
-    expect(counter.verifications).toBe(1)
+    expect(counter.verifications).toBe(2)
     now += 40_000
     await expect(guard.verify(bearer(token))).rejects.toMatchObject({ code: 'ERR_JWT_EXPIRED' })
   })
@@ -72,12 +93,14 @@ describe.each([
       const first = local.keys[0]
       const token = await local.mint()
       await guard.verify(bearer(token))
+      await guard.verify(bearer(token))
+      expect(counter.verifications).toBe(2)
       // Rotate: the old key leaves the set, a new one comes in; a token with the new kid makes the guard refetch.
       const next = await local.addKey('ES256')
       ;(local.keys as unknown[]).splice((local.keys as unknown[]).indexOf(first), 1)
       now += 31_000
       await guard.verify(bearer(await local.mint({}, { kid: next.kid })))
-      expect(counter.verifications).toBe(2)
+      expect(counter.verifications).toBe(3)
       await expect(guard.verify(bearer(token))).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' })
     } finally {
       await local.close()
@@ -101,15 +124,16 @@ describe.each([
     const thief = await createDPoPKey()
     const stolen = { ...again, headers: { ...again.headers, dpop: await createDPoPProof({ key: thief, method: 'GET', url: URL_, accessToken: token }) } }
     await expect(guard.verify(stolen)).rejects.toMatchObject({ code: 'ERR_DPOP_KEY_MISMATCH' })
-    // Two proofs per request were verified each time; the access token's signature once.
-    expect(counter.verifications).toBe(1 + 4)
+    // One proof per request was verified each time; the access token's signature twice (it is cached on its second sighting).
+    expect(counter.verifications).toBe(2 + 4)
   })
 
-  it('the audience is checked on every request, and cached claims cannot be changed by a route', async () => {
+  it('the audience is checked on every request, and claims, cached or not, cannot be changed by a route', async () => {
     const { guard } = guardWith()
     const token = await issuer.mint({ scope: 'read', nested: { role: 'user' } })
     const first = await guard.verify(bearer(token))
     expect(Object.isFrozen(first.claims)).toBe(true)
+    expect(Object.isFrozen(first.scopes)).toBe(true)
     expect(() => {
       ;(first.claims as Record<string, unknown>).scope = 'admin'
     }).toThrow(TypeError)
@@ -117,7 +141,10 @@ describe.each([
       ;((first.claims as Record<string, Record<string, unknown>>).nested as Record<string, unknown>).role = 'admin'
     }).toThrow(TypeError)
     const second = await guard.verify(bearer(token))
-    expect(second.scopes).toEqual(['read'])
+    const third = await guard.verify(bearer(token))
+    expect(third.claims).toBe(second.claims)
+    expect(Object.isFrozen(third.claims)).toBe(true)
+    expect(third.scopes).toEqual(['read'])
     const elsewhere = createGuardWith({ issuer: issuer.issuer, audience: 'https://other.example', profile: 'oauth2' }, backend)
     await expect(elsewhere.verify(bearer(token))).rejects.toMatchObject({ code: 'ERR_JWT_AUDIENCE_INVALID' })
   })

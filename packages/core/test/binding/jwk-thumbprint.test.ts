@@ -31,6 +31,16 @@ const cryptoBackends: ReadonlyArray<{ name: string; backend: CryptoBackend }> = 
   { name: 'web crypto', backend: webCryptoBackend },
 ]
 
+describe.each(cryptoBackends)('sha256Base64url ($name)', ({ backend }) => {
+  it('hashes strings as UTF-8 and bytes as they are, into unpadded base64url', async () => {
+    for (const input of ['', 'a', 'jkt:jti', 'é✓𝄞 non-ASCII', 'x'.repeat(100_000)]) {
+      const expected = createHash('sha256').update(Buffer.from(input, 'utf8')).digest('base64url')
+      await expect(Promise.resolve(backend.sha256Base64url(input)), input.slice(0, 20)).resolves.toBe(expected)
+      await expect(Promise.resolve(backend.sha256Base64url(new TextEncoder().encode(input)))).resolves.toBe(expected)
+    }
+  })
+})
+
 describe.each(cryptoBackends)('jwkThumbprint ($name)', ({ backend }) => {
   it('RFC 7638 §3.1: the example RSA key gives the RFC thumbprint; alg and kid do not change it', async () => {
     expect(createHash('sha256').update(RFC7638_CANONICAL).digest().toJSON().data).toEqual(RFC7638_SHA256)

@@ -112,6 +112,15 @@ describe('normalizeHtu', () => {
     }
   })
 
+  it('gives the same answers when asked again, after a flood of other URLs, and for very long ones', () => {
+    const samples = ['https://API.example.test:443/a/./b/../c', 'ftp://rs.example.com/x', 'https://rs.example.com/%7euser', `https://rs.example.com/${'a'.repeat(5000)}`]
+    const first = samples.map((value) => normalizeHtu(value))
+    expect(first).toEqual(['https://api.example.test/a/c', undefined, 'https://rs.example.com/~user', `https://rs.example.com/${'a'.repeat(5000)}`])
+    expect(samples.map((value) => normalizeHtu(value))).toEqual(first)
+    for (let i = 0; i < 5000; i++) expect(normalizeHtu(`https://rs.example.com/${i}/%2e%2e/x`)).toBe('https://rs.example.com/x')
+    expect(samples.map((value) => normalizeHtu(value))).toEqual(first)
+  })
+
   it('IPv4 and IPv6 hosts are normalized as WHATWG URL does', () => {
     expect(matches('https://[0:0::1]:443/x', 'https://[::1]/x')).toBe(true)
     expect(matches('https://127.0.0.1/x', 'https://127.0.0.1/x')).toBe(true)

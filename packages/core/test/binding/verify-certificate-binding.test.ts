@@ -80,7 +80,7 @@ describe.each(cryptoBackends)('the x5t#S256 thumbprint ($name)', ({ backend }) =
     const digest = new Uint8Array(Buffer.from(RFC8705_EXAMPLE_THUMBPRINT, 'base64url'))
     expect(digest).toHaveLength(32)
     // A backend whose SHA-256 of any certificate is the 32 bytes `…dg2` decodes to: the certificate then has thumbprint `…dg0`.
-    const rigged: CryptoBackend = { ...backend, sha256: () => digest }
+    const rigged: CryptoBackend = { ...backend, sha256Base64url: () => Buffer.from(digest).toString('base64url') }
     const rules: CertificateRules = { trusted: () => false, header: undefined, backend: rigged }
     const request = { method: 'GET', url: API, headers: {}, clientCertificate: FIXTURE_DER }
     const canonical = `${RFC8705_EXAMPLE_THUMBPRINT.slice(0, -1)}0`

@@ -115,6 +115,16 @@ describe('createMemoryReplayStore', () => {
     }
     expect(() => createMemoryReplayStore()).not.toThrow()
   })
+
+  it('takes memory as entries arrive, not for its whole capacity up front', async () => {
+    // Ten default stores (10 × 1 000 000 slots): allocated up front, that would be ~440 MB.
+    const before = process.memoryUsage()
+    const stores = Array.from({ length: 10 }, () => createMemoryReplayStore())
+    const after = process.memoryUsage()
+    const grown = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers)
+    expect(grown).toBeLessThan(20 * 1024 * 1024)
+    await expect(stores[9]?.useOnce('k', Date.now() + 1000)).resolves.toBe(true)
+  })
 })
 
 let issuer: LocalIssuer
