@@ -24,8 +24,15 @@ interface Settings {
 }
 
 const BODY = { ok: true }
-/** BENCH_TOKEN_CACHE=off: fapi-guard without its verified-token cache (an experiment, not a default). */
-const CORE_EXTRA = process.env.BENCH_TOKEN_CACHE === 'off' ? ({ tokenCache: false } as const) : {}
+/**
+ * Experiments, not defaults: BENCH_TOKEN_CACHE=off (fapi-guard without its verified-token cache),
+ * BENCH_OFFLOAD=true|false (`offloadSignatures`: always libuv's thread pool, or never; default 'auto').
+ */
+const OFFLOAD = process.env.BENCH_OFFLOAD
+const CORE_EXTRA = {
+  ...(process.env.BENCH_TOKEN_CACHE === 'off' && { tokenCache: false as const }),
+  ...(OFFLOAD !== undefined && { offloadSignatures: OFFLOAD === 'auto' ? ('auto' as const) : OFFLOAD === 'true' }),
+}
 
 async function express(config: ServerConfig, settings: Settings): Promise<Server> {
   const { default: createApp } = await import('express')
@@ -49,31 +56,6 @@ async function express(config: ServerConfig, settings: Settings): Promise<Server
     // The cost of an async hop alone: a middleware that awaits nothing, then calls next().
     app.use((_req, _res, next) => {
       Promise.resolve().then(() => next(), next)
-    })
-  } else if (config === 'express-fapi-lean') {
-    // The adapter's middleware as in packages/express/src/guard.ts, with two changes to measure: the
-    // guard state kept in a WeakMap instead of Object.defineProperty on each request, and
-    // res.set(responseHeaders) only when there are headers to set.
-    const { createGuard, requestFromNode } = await import('@fapi-guard/core')
-    const coreGuard = createGuard({ issuer: settings.issuer, audience: settings.audience, jwksUri: settings.jwksUri, profile: 'oauth2', ...CORE_EXTRA })
-    const states = new WeakMap<object, unknown>()
-    const state = { guard: coreGuard, forwardErrors: false }
-    app.use((req, res, next) => {
-      states.set(req, state)
-      coreGuard.verify(requestFromNode(req, req.originalUrl)).then(
-        (auth) => {
-          ;(req as unknown as { auth: unknown }).auth = auth
-          for (const _name in auth.responseHeaders) {
-            res.set(auth.responseHeaders)
-            break
-          }
-          next()
-        },
-        (error: unknown) => {
-          const refusal = coreGuard.toGuardError(error)
-          res.status(refusal.status).set(refusal.headers).json(refusal.toJSON())
-        },
-      )
     })
   } else if (config === 'express-auth0') {
     const { auth } = await import('express-oauth2-jwt-bearer')

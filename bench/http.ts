@@ -21,6 +21,7 @@
  * Environment: BENCH_RUNS (3), BENCH_DURATION (5), BENCH_WARMUP (1), BENCH_CONNECTIONS (20),
  * BENCH_GROUPS (comma-separated group ids; default all but the optional `express-adapter`),
  * BENCH_TOKEN_CACHE=off (fapi-guard servers without the verified-token cache, an experiment),
+ * BENCH_OFFLOAD=true|false|auto (fapi-guard's `offloadSignatures`; default auto),
  * BENCH_ADAPTERS=dist (the built packages instead of their sources), BENCH_JSON (write results as JSON too).
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -53,7 +54,7 @@ const GROUPS: readonly Group[] = [
   { id: 'express-fresh', title: 'Express, a fresh token per request', mode: 'fresh', configs: ['express-none', 'express-fapi', 'express-auth0', 'express-jwt'] },
   { id: 'fastify-fresh', title: 'Fastify, a fresh token per request', mode: 'fresh', configs: ['fastify-none', 'fastify-fapi', 'fastify-jwt'] },
   { id: 'koa-fresh', title: 'Koa, a fresh token per request', mode: 'fresh', configs: ['koa-none', 'koa-fapi'] },
-  { id: 'express-adapter', title: 'Express adapter experiments, the same token reused', mode: 'reuse', configs: ['express-none', 'express-async', 'express-fapi', 'express-fapi-lean'], optional: true },
+  { id: 'express-adapter', title: 'Express: the cost of an async hop beside the guard, the same token reused', mode: 'reuse', configs: ['express-none', 'express-async', 'express-fapi'], optional: true },
   { id: 'dpop', title: 'Express, DPoP: the same token, a fresh proof per request', mode: 'dpop', configs: ['express-none', 'express-fapi', 'express-auth0'] },
 ]
 
@@ -68,7 +69,6 @@ const LABELS: Record<ServerConfig, string> = {
   'koa-none': 'koa, no auth (ceiling)',
   'koa-fapi': 'koa + @fapi-guard/koa',
   'express-async': 'express + an empty async middleware',
-  'express-fapi-lean': 'express + fapi-guard, adapter with WeakMap state',
 }
 
 interface RunRecord extends LoadResult {

@@ -11,6 +11,5 @@ export const CONFIGS = [
   'koa-fapi',
   // Experiments on the Express adapter (bench/http.ts group express-adapter, not run by default):
   'express-async',
-  'express-fapi-lean',
 ] as const
 export type ServerConfig = (typeof CONFIGS)[number]
