@@ -130,9 +130,10 @@ export interface GuardOptions {
   /** Furthest `exp` may lie ahead of now, in seconds. Default 86400. */
   maxTokenLifetime?: number
   /**
-   * Tokens whose signature verified are remembered by SHA-256 until their `exp` (or until the issuer's
-   * keys change), so a token presented again skips the signature; `aud` and time claims and the binding
-   * are still checked every time. `false` turns it off. Default `{ max: 10000 }`.
+   * A token whose signature verified twice is remembered by SHA-256 until its `exp` (or until the
+   * issuer's keys change), so from its third presentation on it skips the signature; `aud` and time
+   * claims and the binding are still checked every time. A first sighting leaves only the hash (up to
+   * `max` of them). `false` turns it off. Default `{ max: 10000 }`.
    */
   tokenCache?: false | { max?: number }
   /**
