@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { base64url } from 'jose'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeBase64url, decodeBase64urlPortable, encodeBase64url } from '../src/lib/encoding.js'
+import { decodeBase64url, decodeBase64urlPortable, encodeBase64url, usableBuffer } from '../src/lib/encoding.js'
 
 // On Node the decoder checks the alphabet, then decodes natively; elsewhere it runs in JavaScript.
 // Both must give the same answer to every input.
@@ -54,5 +54,20 @@ describe.each(decoders)('base64url codec ($name decoder)', ({ decode: decodeBase
         expect(decodeBase64url(spelled), spelled).toBeUndefined()
       }
     }
+  })
+})
+
+describe('usableBuffer', () => {
+  it("takes Node's Buffer, and leaves a polyfill without base64url (or anything else) to the portable codec", () => {
+    expect(usableBuffer(Buffer)).toBe(Buffer)
+    // As the `buffer` package (v6) on globalThis in a browser bundle: no base64url.
+    const polyfill = {
+      from(_input: string, encoding: string): Uint8Array {
+        throw new TypeError(`Unknown encoding: ${encoding}`)
+      },
+      isEncoding: (encoding: string) => ['utf8', 'latin1', 'base64', 'hex'].includes(encoding),
+    }
+    expect(usableBuffer(polyfill)).toBeUndefined()
+    for (const other of [undefined, null, {}, { from: () => new Uint8Array() }, 'Buffer']) expect(usableBuffer(other)).toBeUndefined()
   })
 })

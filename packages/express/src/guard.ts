@@ -56,8 +56,8 @@ export function guard(first: ExpressGuardOptions | Guard, second?: AdapterOption
     try {
       verified = coreGuard.verify(requestFromNode(req, req.originalUrl))
     } catch (error) {
-      // Only a bug could get here (verify reports refusals by rejecting); it still never reaches the route.
-      next(error)
+      // A request object Node did not make could get here (verify reports refusals by rejecting): refused.
+      refuse(coreGuard.toGuardError(error), res, next, forwardErrors)
       return
     }
     verified

@@ -198,3 +198,36 @@ describe.each(expressVersions)('guard() on $name', ({ express }) => {
     }
   })
 })
+
+describe('guard() on a request object Node did not make', () => {
+  it('refuses with 401 when the request cannot even be read (no socket), and never calls the route', async () => {
+    const issuer = await createLocalIssuer()
+    try {
+      const middleware = guard({ issuer: issuer.issuer, audience: issuer.audience, profile: 'oauth2' })
+      const sent: { status?: number; headers?: Record<string, string>; body?: unknown } = {}
+      const res = {
+        status(code: number) {
+          sent.status = code
+          return res
+        },
+        set(headers: Record<string, string>) {
+          sent.headers = headers
+          return res
+        },
+        json(body: unknown) {
+          sent.body = body
+          return res
+        },
+      }
+      const nextCalls: unknown[] = []
+      const req = { method: 'GET', url: '/resource', originalUrl: '/resource', headers: {} }
+      middleware(req as never, res as never, (error?: unknown) => nextCalls.push(error))
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      expect(sent.status).toBe(401)
+      expect(sent.headers?.['www-authenticate']).toMatch(/^Bearer /)
+      expect(nextCalls).toEqual([])
+    } finally {
+      await issuer.close()
+    }
+  })
+})

@@ -17,10 +17,13 @@ function normalizePercentEncoding(path: string): string {
  */
 export function normalizeHtu(value: string): string | undefined {
   // Two WHATWG parses per DPoP request, of the few URLs an API has: remembered (a pure function).
-  const known = remembered.get(value)
+  // Not a URL with a query or fragment: those vary per request, and may carry what should not linger
+  // in memory (cutting them off first is no shortcut: `https://a ?x` has no normal form, `https://a ` has).
+  const plain = !value.includes('?') && !value.includes('#')
+  const known = plain ? remembered.get(value) : undefined
   if (known !== undefined) return known === NOT_HTTP ? undefined : known
   const normalized = normalize(value)
-  if (value.length <= REMEMBER_MAX_LENGTH) {
+  if (plain && value.length <= REMEMBER_MAX_LENGTH) {
     if (remembered.size >= REMEMBER_MAX_ENTRIES) remembered.clear()
     remembered.set(value, normalized ?? NOT_HTTP)
   }

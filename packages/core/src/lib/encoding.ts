@@ -12,8 +12,24 @@ const encoder = new TextEncoder()
 // and where the runtime has a `Buffer` (Node, Bun), checking the alphabet with a regular expression and
 // decoding natively ~0.5 µs.
 
-/** The runtime's `Buffer`, where there is one; the codecs below fall back to plain JavaScript. */
-const NativeBuffer = (globalThis as { Buffer?: { from(input: string, encoding: 'base64url' | 'latin1'): Uint8Array } }).Buffer
+/** What the codecs need of a `Buffer`. */
+export interface BufferLike {
+  from(input: string, encoding: 'base64url' | 'latin1'): Uint8Array
+  isEncoding?(encoding: string): boolean
+}
+
+/**
+ * `buffer` if it is a `Buffer` that knows base64url and latin1 (Node's, Bun's), else `undefined`: a
+ * `Buffer` polyfill installed on `globalThis` by a browser or edge bundle may predate base64url.
+ */
+export function usableBuffer(buffer: unknown): BufferLike | undefined {
+  const candidate = buffer as Partial<BufferLike> | undefined
+  if (typeof candidate?.from !== 'function' || typeof candidate.isEncoding !== 'function') return undefined
+  return candidate.isEncoding('base64url') && candidate.isEncoding('latin1') ? (candidate as BufferLike) : undefined
+}
+
+/** The runtime's own `Buffer`, where it has a usable one; the codecs below fall back to plain JavaScript. */
+const NativeBuffer = usableBuffer((globalThis as { Buffer?: unknown }).Buffer)
 const BASE64URL_ALPHABET = /^[A-Za-z0-9_-]*$/
 
 /**

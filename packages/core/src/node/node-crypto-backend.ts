@@ -119,10 +119,14 @@ export function createNodeCryptoBackend(policy: OffloadPolicy = adaptiveOffload(
         if (!policy.offload()) return verify(digestOf(alg), data, verifyKey, signature)
         const mark = begun
         return new Promise<boolean>((resolve) => {
-          verify(digestOf(alg), data, verifyKey, signature, (error, valid) => {
-            policy.settled(begun !== mark)
-            resolve(!error && valid === true)
-          })
+          try {
+            verify(digestOf(alg), data, verifyKey, signature, (error, valid) => {
+              policy.settled(begun !== mark)
+              resolve(!error && valid === true)
+            })
+          } catch {
+            resolve(false)
+          }
         })
       } catch {
         return false

@@ -42,17 +42,29 @@ function readClientCertificate(socket: TLSSocket): ClientCertificate | undefined
  * Every header with each occurrence kept apart, names in lower case, as Node's `headersDistinct` has
  * them, but read straight from `rawHeaders` in one pass: Node builds `headersDistinct` and `headers`
  * lazily, each through its own per-field bookkeeping, and a server that reads neither pays for
- * neither. No prototype, so a header named `__proto__` or `constructor` is just a header.
+ * neither. No prototype, so a header named `__proto__` or `constructor` is just a header. A request
+ * object without `rawHeaders` (a hand-made one) is read from `headersDistinct`, else `headers`.
  */
 function distinctHeaders(req: IncomingMessage): Record<string, string[]> {
   const headers: Record<string, string[]> = Object.create(null) as Record<string, string[]>
-  const raw = Array.isArray(req.rawHeaders) ? req.rawHeaders : []
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = String(raw[i]).toLowerCase()
-    const value = String(raw[i + 1])
-    const values = headers[name]
-    if (values === undefined) headers[name] = [value]
+  const add = (name: unknown, value: unknown) => {
+    if (typeof name !== 'string' || typeof value !== 'string') return
+    const key = name.toLowerCase()
+    const values = headers[key]
+    if (values === undefined) headers[key] = [value]
     else values.push(value)
+  }
+  const raw: unknown = req.rawHeaders
+  if (Array.isArray(raw)) {
+    for (let i = 0; i + 1 < raw.length; i += 2) add(raw[i], raw[i + 1])
+    return headers
+  }
+  const record: unknown = (req as Partial<IncomingMessage>).headersDistinct ?? req.headers
+  if (typeof record === 'object' && record !== null) {
+    for (const [name, value] of Object.entries(record)) {
+      if (Array.isArray(value)) for (const item of value) add(name, item)
+      else add(name, value)
+    }
   }
   return headers
 }
@@ -74,7 +86,8 @@ export function requestFromNode(req: IncomingMessage, target: string = req.url ?
   const headers = distinctHeaders(req)
   return {
     method: req.method ?? 'GET',
-    // Node keeps the first of repeated `Host` fields in `req.headers.host`; so does this.
+    // The `Host` the client sent (the first, as Node's `req.headers.host`); a middleware that rewrites
+    // `req.headers.host` does not change what the client addressed (`proxy.publicUrl` does).
     url: readRequestURL(req, headers.host?.[0], target, tls ? 'https' : 'http'),
     headers,
     peerAddress: socket.remoteAddress,

@@ -112,6 +112,14 @@ describe('normalizeHtu', () => {
     }
   })
 
+  it('a URL with a query or fragment is normalized as a whole, never as its part before them', () => {
+    for (let i = 0; i < 2; i++) {
+      expect(normalizeHtu('https://a ?x')).toBeUndefined()
+      expect(normalizeHtu('https://a ')).toBe('https://a/')
+      expect(normalizeHtu('https://rs.example.com/p?q=1#f')).toBe('https://rs.example.com/p')
+    }
+  })
+
   it('gives the same answers when asked again, after a flood of other URLs, and for very long ones', () => {
     const samples = ['https://API.example.test:443/a/./b/../c', 'ftp://rs.example.com/x', 'https://rs.example.com/%7euser', `https://rs.example.com/${'a'.repeat(5000)}`]
     const first = samples.map((value) => normalizeHtu(value))

@@ -56,6 +56,11 @@ describe.each(modes)('node:crypto backend verify ($name)', ({ offload, answers }
     await expect(verify(signature, new TextEncoder().encode('other data'))).resolves.toBe(false)
   })
 
+  it('a key crypto.verify cannot use at all answers false, never throws or rejects', async () => {
+    const unusable = { verifyKey: 'not a key', signatureLength: 64 }
+    await expect(Promise.resolve(backend.verify('ES256', unusable, new Uint8Array(64), data))).resolves.toBe(false)
+  })
+
   it('a key of the wrong type for the algorithm answers false, never throws', async () => {
     const [ec, , rsa] = cases() as [Case, Case, Case]
     const rsaKey = await backend.importKey(rsa.publicKey.export({ format: 'jwk' }), 'RS256')

@@ -59,4 +59,17 @@ describe('requestFromNode', () => {
     expect(readHeaderValues(request.headers, 'hasownproperty')).toEqual(['d'])
     expect(readHeaderValues(request.headers, 'authorization')).toEqual([])
   })
+
+  it('reads a hand-made request without rawHeaders from headersDistinct, else headers; values that are not strings are left out', () => {
+    const socket = { remoteAddress: '10.0.0.1' }
+    const distinct = requestFromNode({ method: 'GET', url: '/x', socket, headersDistinct: { host: ['api.example'], authorization: ['Bearer a', 'Bearer b'] } } as unknown as IncomingMessage)
+    expect(distinct.url).toBe('http://api.example/x')
+    expect(readHeaderValues(distinct.headers, 'authorization')).toEqual(['Bearer a', 'Bearer b'])
+    const plain = requestFromNode({ method: 'GET', url: '/y', socket, headers: { host: 'api.example', dpop: 'p', 'x-n': 5, 'x-u': undefined } } as unknown as IncomingMessage)
+    expect(plain.url).toBe('http://api.example/y')
+    expect(readHeaderValues(plain.headers, 'dpop')).toEqual(['p'])
+    expect(Object.keys(plain.headers).sort()).toEqual(['dpop', 'host'])
+    const raw = requestFromNode({ method: 'GET', url: '/z', socket, rawHeaders: ['Host', 'api.example', 'User-Agent', undefined, 'DPoP', 'p'] } as unknown as IncomingMessage)
+    expect(Object.keys(raw.headers).sort()).toEqual(['dpop', 'host'])
+  })
 })
