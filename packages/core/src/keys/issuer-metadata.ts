@@ -1,5 +1,8 @@
+import { fetchJSONObject, HTTPExchangeError } from '../lib/http.js'
 import { isSecureOrLoopback, parseURL } from '../lib/url.js'
-import { fetchJSONObject, KeySourceError } from './fetch-json.js'
+
+/** Largest metadata or key-set document read, in bytes. */
+export const MAX_DOCUMENT_BYTES = 512 * 1024
 
 /**
  * Metadata URLs to try for an issuer, in order: RFC 8414 §3.1 (`/.well-known/oauth-authorization-server`
@@ -42,7 +45,7 @@ export class IssuerMetadata {
   async get(): Promise<Record<string, unknown>> {
     if (this.#document !== undefined) return this.#document
     if (this.#pending === undefined && this.context.clock() - this.#lastFailure < METADATA_RETRY_MS) {
-      throw new KeySourceError(`metadata of "${this.issuer}" is unavailable (retrying shortly)`)
+      throw new HTTPExchangeError(`metadata of "${this.issuer}" is unavailable (retrying shortly)`)
     }
     this.#pending ??= this.#fetch().finally(() => {
       this.#pending = undefined
@@ -55,19 +58,19 @@ export class IssuerMetadata {
     for (const url of metadataURLs(this.issuer)) {
       let metadata: Record<string, unknown>
       try {
-        metadata = await fetchJSONObject(url, this.context.fetch, this.context.httpTimeoutMs)
+        metadata = await fetchJSONObject(url, this.context.fetch, this.context.httpTimeoutMs, MAX_DOCUMENT_BYTES)
       } catch (error) {
         failures.push((error as Error).message)
         continue
       }
       if (metadata.issuer !== this.issuer) {
         this.#lastFailure = this.context.clock()
-        throw new KeySourceError(`metadata at ${url.href} names another issuer than "${this.issuer}"`)
+        throw new HTTPExchangeError(`metadata at ${url.href} names another issuer than "${this.issuer}"`)
       }
       this.#document = metadata
       return metadata
     }
     this.#lastFailure = this.context.clock()
-    throw new KeySourceError(`discovery for "${this.issuer}" failed: ${failures.join('; ')}`)
+    throw new HTTPExchangeError(`discovery for "${this.issuer}" failed: ${failures.join('; ')}`)
   }
 }

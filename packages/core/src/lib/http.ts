@@ -1,4 +1,11 @@
-/** An outbound HTTP exchange failed; the message names the URL and the reason, never a secret or token. */
+import { isPlainObject } from './encoding.js'
+import { redactURL } from './url.js'
+
+/**
+ * An outbound HTTP exchange (metadata, key set, introspection) failed; the message names the URL
+ * (without userinfo or query) and the reason, never a secret or token. For operators: a refusal's
+ * description names the issuer instead, and carries this as its `cause`.
+ */
 export class HTTPExchangeError extends Error {
   override readonly name = 'HTTPExchangeError'
 }
@@ -21,7 +28,8 @@ export async function fetchDocument(
   maxBytes: number,
 ): Promise<HTTPDocument> {
   const signal = AbortSignal.timeout(timeoutMs)
-  const where = `${init.method} ${url.href}`
+  // Userinfo and query left out: the message is for operators, and never carries a credential.
+  const where = `${init.method} ${redactURL(url)}`
   let response: Response
   try {
     response = await fetchImpl(url.href, { ...init, redirect: 'manual', signal })
@@ -74,6 +82,23 @@ async function readCapped(response: Response, maxBytes: number): Promise<string 
     at += chunk.byteLength
   }
   return new TextDecoder().decode(bytes)
+}
+
+/**
+ * GETs a JSON object (metadata, key sets) through `fetchDocument`: redirects not followed (RFC 8414 §3,
+ * as jose's `fetchJwks`), 200 only, the body read as a stream and cut off past `maxBytes`, headers
+ * and body within `timeoutMs`.
+ */
+export async function fetchJSONObject(url: URL, fetchImpl: typeof fetch, timeoutMs: number, maxBytes: number): Promise<Record<string, unknown>> {
+  const document = await fetchDocument(url, { method: 'GET', headers: { accept: 'application/json' } }, fetchImpl, timeoutMs, maxBytes)
+  let value: unknown
+  try {
+    value = JSON.parse(document.text)
+  } catch {
+    throw new HTTPExchangeError(`GET ${url.href} answered something that is not JSON`)
+  }
+  if (!isPlainObject(value)) throw new HTTPExchangeError(`GET ${url.href} answered JSON that is not an object`)
+  return value
 }
 
 function isTimeout(cause: unknown, signal: AbortSignal): boolean {
