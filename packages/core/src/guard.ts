@@ -124,18 +124,29 @@ interface Trace {
 }
 
 const INTERACTION_ID = 'x-fapi-interaction-id'
-/** A client's interaction id is echoed when it is a short run of visible ASCII; anything else is replaced. */
-const ECHOABLE_INTERACTION_ID = /^[\x21-\x7E]{1,128}$/
+/**
+ * FAPI 1.0 Part 1 §6.2.1 item 11 and FAPI 2.0 say the value is an RFC 4122 UUID: the variant bits
+ * `10`, a version 1–8 (RFC 9562 added 6–8), hex digits in either case (RFC 4122 §3: case-insensitive
+ * on input). Only that is echoed; anything else (a label, a URL, a header injection) is replaced.
+ */
+const RFC4122_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
 
 function firstHeader(request: Request | RequestLike, name: string): string | undefined {
   if (typeof request !== 'object' || request === null || typeof request.headers !== 'object' || request.headers === null) return undefined
   return readHeaderValues(request.headers, name)[0]
 }
 
-/** FAPI 1.0 Part 1 §6.2.1 items 11–12: the client's `x-fapi-interaction-id`, or a new RFC 4122 UUID. */
-function readInteractionId(request: Request | RequestLike): string {
-  const value = firstHeader(request, INTERACTION_ID)?.trim()
-  return value !== undefined && ECHOABLE_INTERACTION_ID.test(value) ? value : crypto.randomUUID()
+/** The interaction id of one request, and whether the client sent one that was not a UUID and was replaced. */
+interface InteractionId {
+  readonly value: string
+  readonly replaced: boolean
+}
+
+/** FAPI 1.0 Part 1 §6.2.1 items 11–12: the client's `x-fapi-interaction-id` when it is a UUID, else a new one. */
+function readInteractionId(request: Request | RequestLike): InteractionId {
+  const sent = firstHeader(request, INTERACTION_ID)?.trim()
+  if (sent !== undefined && RFC4122_UUID.test(sent)) return { value: sent, replaced: false }
+  return { value: crypto.randomUUID(), replaced: sent !== undefined }
 }
 
 /** `x-fapi-auth-date` and `x-fapi-customer-ip-address`, passed through untouched (never a reason to refuse). */
@@ -153,13 +164,13 @@ function decisionEvent(
   auth: AuthContext | undefined,
   refusal: GuardError | undefined,
   trusted: (address: string | undefined) => boolean,
+  interaction: InteractionId | undefined,
 ): DecisionEvent {
   const peerAddress = typeof request === 'object' && request !== null ? (request as RequestLike).peerAddress : undefined
   const binding = auth === undefined ? undefined : auth.binding.dpop !== undefined ? (auth.binding.mtls !== undefined ? 'dpop+mtls' : 'dpop') : auth.binding.mtls !== undefined ? 'mtls' : 'none'
   const code = refusal?.code
   const nonce = trace.nonce ?? (code === 'ERR_DPOP_NONCE_REQUIRED' ? 'missing' : code === 'ERR_DPOP_NONCE_INVALID' ? 'invalid' : undefined)
   const replay = code === 'ERR_DPOP_PROOF_REPLAYED' ? 'replayed' : trace.replay
-  const interactionId = auth?.interactionId ?? refusal?.headers[INTERACTION_ID]
   return {
     outcome: auth === undefined ? 'refused' : 'accepted',
     ...(refusal !== undefined && { status: refusal.status, error: refusal.error, code: refusal.code, description: refusal.description }),
@@ -173,7 +184,7 @@ function decisionEvent(
     ...(trace.kid !== undefined && { kid: trace.kid }),
     ...((nonce !== undefined || replay !== undefined) && { dpop: { ...(nonce !== undefined && { nonce }), ...(replay !== undefined && { replay }) } }),
     proxy: { peerAddress, trusted: trusted(peerAddress) },
-    ...(interactionId !== undefined && { interactionId }),
+    ...(interaction !== undefined && { interactionId: interaction.value, ...(interaction.replaced && { interactionIdReplaced: true }) }),
     durationMicros: Math.round((performance.now() - started) * 1000),
   }
 }
@@ -288,14 +299,14 @@ class ResourceGuard implements Guard {
   async verify(request: Request | RequestLike, options?: VerifyOptions): Promise<AuthContext> {
     const started = performance.now()
     const trace: Trace = { checks: [], kid: undefined, nonce: undefined, replay: undefined }
-    const interactionId = this.#options.interactionId ? readInteractionId(request) : undefined
+    const interaction = this.#options.interactionId ? readInteractionId(request) : undefined
     try {
-      const auth = await this.#verify(request, options, trace, interactionId)
-      this.#report(request, trace, started, auth, undefined)
+      const auth = await this.#verify(request, options, trace, interaction?.value)
+      this.#report(request, trace, started, auth, undefined, interaction)
       return auth
     } catch (error) {
-      const refusal = this.#finalize(error, interactionId)
-      this.#report(request, trace, started, undefined, refusal)
+      const refusal = this.#finalize(error, interaction?.value)
+      this.#report(request, trace, started, undefined, refusal, interaction)
       throw refusal
     }
   }
@@ -366,11 +377,18 @@ class ResourceGuard implements Guard {
   }
 
   /** Hands the decision to `onDecision`; a failing hook (throwing, or an async one rejecting) never changes the decision. */
-  #report(request: Request | RequestLike, trace: Trace, started: number, auth: AuthContext | undefined, refusal: GuardError | undefined): void {
+  #report(
+    request: Request | RequestLike,
+    trace: Trace,
+    started: number,
+    auth: AuthContext | undefined,
+    refusal: GuardError | undefined,
+    interaction: InteractionId | undefined,
+  ): void {
     const hook = this.#options.onDecision
     if (hook === undefined) return
     try {
-      const result: unknown = hook(decisionEvent(request, trace, started, auth, refusal, this.#options.proxy.trusted))
+      const result: unknown = hook(decisionEvent(request, trace, started, auth, refusal, this.#options.proxy.trusted, interaction))
       // An async hook's rejection would otherwise be unhandled (and end a Node process).
       if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') Promise.resolve(result).catch(() => {})
     } catch {

@@ -22,7 +22,10 @@ export interface DecisionEvent {
   readonly dpop?: { readonly nonce?: 'renewed' | 'valid' | 'missing' | 'invalid'; readonly replay?: 'first-use' | 'replayed' }
   /** The connection's peer and whether its forwarded headers were believed. */
   readonly proxy?: { readonly peerAddress: string | undefined; readonly trusted: boolean }
+  /** The request's `x-fapi-interaction-id` (with `interactionId` on): the client's UUID, or a new one. */
   readonly interactionId?: string | undefined
+  /** True when the client sent an `x-fapi-interaction-id` that is not an RFC 4122 UUID, and it was replaced. */
+  readonly interactionIdReplaced?: true
   /** Time spent in `verify`, in microseconds. */
   readonly durationMicros: number
 }
@@ -79,6 +82,7 @@ export function traceDecisions(tracer: DecisionTracer, clock: () => number = Dat
     ]
     for (const [name, value] of optional) if (value !== undefined) attributes[name] = value
     if (event.proxy !== undefined) attributes['fapi_guard.proxy.trusted'] = event.proxy.trusted
+    if (event.interactionIdReplaced === true) attributes['fapi_guard.interaction_id_replaced'] = true
     const span = tracer.startSpan('fapi-guard.verify', { startTime: end - event.durationMicros / 1000, attributes })
     if (event.outcome === 'refused') span.setStatus({ code: SPAN_STATUS_ERROR, message: event.code ?? 'refused' })
     span.end(end)

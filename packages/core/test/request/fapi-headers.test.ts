@@ -14,7 +14,7 @@ import {
   type LocalIssuer,
   type TestCertificate,
 } from '@fapi-guard/testing'
-import type { GuardError, GuardOptions, RequestLike } from '../../src/index.js'
+import type { DecisionEvent, GuardError, GuardOptions, RequestLike } from '../../src/index.js'
 import { backends } from '../support/backends.js'
 import { clockAt, NOW, refusal, requestWith, RESOURCE_URL } from '../support/requests.js'
 
@@ -27,8 +27,8 @@ const INTERACTION_ID = vectors.fapi.x_fapi_interaction_id_example
 const CUSTOMER_IPS = vectors.fapi.x_fapi_customer_ip_address_examples
 /** `Tue, 11 Sep 2012 19:43:31 GMT`. */
 const AUTH_DATE = vectors.fapi.x_fapi_auth_date_example
-/** RFC 4122 UUID (variant 10xx, version 1–5). */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
+/** RFC 4122 UUID (variant 10xx, version 1–8 with RFC 9562). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i
 const HEADER = 'x-fapi-interaction-id'
 
 let local: LocalIssuer
@@ -58,6 +58,12 @@ async function mtlsRequest(headers: Record<string, string | string[]> = {}, clai
 describe.each(backends)('FAPI1-03 x-fapi-interaction-id ($name)', ({ createGuard }) => {
   function guardWith(extra: Partial<GuardOptions> = {}) {
     return createGuard({ issuer: local.issuer, jwksUri: local.jwksUri, audience: local.audience, clock: clockAt(), ...extra })
+  }
+
+  /** A guard with `interactionId: true` that records every `onDecision` event. */
+  function recordingGuard() {
+    const events: DecisionEvent[] = []
+    return { guard: guardWith({ interactionId: true, onDecision: (event) => void events.push(event) }), events }
   }
   const withId = { [HEADER]: INTERACTION_ID }
 
@@ -138,11 +144,54 @@ describe.each(backends)('FAPI1-03 x-fapi-interaction-id ($name)', ({ createGuard
     }
   })
 
-  it('POLICY: a short run of visible ASCII that is not a UUID is echoed (up to 128 characters); surrounding whitespace is not part of it', async () => {
+  // Issue 14 class 6: FAPI says the value is an RFC 4122 UUID; only a UUID is echoed.
+  it.each([
+    ['FAPIID-01 a lowercase v4 UUID', INTERACTION_ID],
+    ['FAPIID-02 an uppercase UUID (RFC 4122 §3: case-insensitive on input)', INTERACTION_ID.toUpperCase()],
+    ['FAPIID-03 a v1 UUID', '6ba7b810-9dad-11d1-80b4-00c04fd430c8'],
+    ['FAPIID-04 a v7 UUID (RFC 9562)', '01890a5d-ac96-774b-bcce-b302099a8057'],
+  ])('%s is echoed byte for byte', async (_, value) => {
+    const { guard, events } = recordingGuard()
+    const auth = await guard.verify(await dpopRequest({ [HEADER]: value }))
+    expect(auth.interactionId).toBe(value)
+    expect(auth.responseHeaders[HEADER]).toBe(value)
+    expect(events[0]?.interactionId).toBe(value)
+    expect(events[0]).not.toHaveProperty('interactionIdReplaced')
+  })
+
+  it.each([
+    ['FAPIID-05 a label', 'req-42'],
+    ['FAPIID-06 printable ASCII of UUID length', 'x'.repeat(36)],
+    ['FAPIID-07 a UUID with a suffix', `${INTERACTION_ID}-extra`],
+    ['FAPIID-08 a UUID in braces', `{${INTERACTION_ID}}`],
+    ['FAPIID-09 a UUID without hyphens', INTERACTION_ID.replace(/-/g, '')],
+    ['FAPIID-10 the nil UUID', '00000000-0000-0000-0000-000000000000'],
+    ['FAPIID-11 a UUID of the wrong variant (Microsoft GUID, 110x)', 'c770aef3-6784-41f7-ce0e-ff5f97bddb3a'],
+    ['FAPIID-12 version 0', 'c770aef3-6784-01f7-8e0e-ff5f97bddb3a'],
+    ['FAPIID-13 a URL', 'https://attacker.example/x'],
+    ['FAPIID-14 a header-injection attempt', `${INTERACTION_ID}\r\nset-cookie: x=1`],
+  ])('%s is replaced by a new UUID, on success and on refusal, and the event says it was replaced', async (_, value) => {
+    const { guard, events } = recordingGuard()
+    const auth = await guard.verify(await dpopRequest({ [HEADER]: value }))
+    expect(auth.interactionId).toMatch(UUID)
+    expect(auth.interactionId).not.toBe(value)
+    expect(auth.responseHeaders[HEADER]).toBe(auth.interactionId)
+    expect(events[0]).toMatchObject({ interactionId: auth.interactionId, interactionIdReplaced: true })
+    const error = await refusal(guard.verify(requestWith(undefined, { headers: { [HEADER]: value } })))
+    expect(error.headers[HEADER]).toMatch(UUID)
+    expect(events[1]).toMatchObject({ outcome: 'refused', interactionId: error.headers[HEADER], interactionIdReplaced: true })
+  })
+
+  it('FAPIID-15 no header sent → a new UUID, and the event does not call it replaced', async () => {
+    const { guard, events } = recordingGuard()
+    const auth = await guard.verify(await dpopRequest())
+    expect(auth.interactionId).toMatch(UUID)
+    expect(events[0]?.interactionId).toBe(auth.interactionId)
+    expect(events[0]).not.toHaveProperty('interactionIdReplaced')
+  })
+
+  it('FAPIID-16 surrounding whitespace is not part of the value', async () => {
     const guard = guardWith({ interactionId: true })
-    for (const value of ['req-42', 'x'.repeat(128), INTERACTION_ID.toUpperCase()]) {
-      expect((await guard.verify(await dpopRequest({ [HEADER]: value }))).interactionId).toBe(value)
-    }
     expect((await guard.verify(await dpopRequest({ [HEADER]: ` ${INTERACTION_ID} ` }))).interactionId).toBe(INTERACTION_ID)
   })
 
