@@ -253,12 +253,12 @@ class ResourceGuard implements Guard {
         clockTolerance: options.clockTolerance,
         nonce: options.dpop.nonce,
         replayStore: options.dpop.replayStore,
-        requestURL: { trusted: options.proxy.trusted, publicUrl: options.proxy.publicUrl },
+        requestURL: { trusted: options.proxy.trusted, publicUrl: options.proxy.publicUrl, forwarded: options.proxy.forwardedHeaders },
         maxProofLength: MAX_PROOF_LENGTH,
         backend,
         keyCache: new LRUCache({ max: PROOF_KEY_CACHE_SIZE }),
       },
-      certificates: { trusted: options.proxy.trusted, header: options.proxy.certificateHeader, backend },
+      certificates: { trusted: options.proxy.trusted, header: options.proxy.certificateHeader, forwarded: options.proxy.forwardedHeaders, backend },
     }
     this.#guardWide = {
       scopes: options.scopes,

@@ -1,6 +1,7 @@
 import { isPlainObject } from './lib/encoding.js'
 import { isSecureOrLoopback, parseURL } from './lib/url.js'
 import { compileTrustedProxies, type AddressMatcher } from './request/proxy-trust.js'
+import type { ForwardedFamily } from './request/forwarded-elements.js'
 import { CERTIFICATE_HEADERS, type CertificateHeader, type CertificateHeaderFormat } from './request/read-certificate-header.js'
 import { createMemoryReplayStore } from './replay/memory-replay-store.js'
 import type { ReplayStore } from './replay/replay-store.js'
@@ -67,6 +68,13 @@ export interface ProxyOptions {
   trusted?: readonly string[]
   /** The public base URL clients address (origin and optional path prefix); overrides forwarded headers. */
   publicUrl?: string
+  /**
+   * The header family trusted proxies write the client's scheme and host in: `'x-forwarded'`
+   * (`X-Forwarded-Proto/Host/Port/Prefix`, hops counted by `X-Forwarded-For`; nginx, AWS ALB, Envoy,
+   * Traefik) or `'forwarded'` (RFC 7239, hops counted by `for=`). The other family is never read: a
+   * proxy passes through what it does not write, so a client could have written it. Default `'x-forwarded'`.
+   */
+  forwardedHeaders?: 'x-forwarded' | 'forwarded'
   /**
    * The header a trusted proxy forwards the client certificate in: a built-in name
    * (`x-forwarded-client-cert` Envoy, `x-amzn-mtls-clientcert` AWS ALB, `x-ssl-client-cert` nginx
@@ -268,6 +276,7 @@ export interface ResolvedOptions {
   readonly proxy: {
     readonly trusted: AddressMatcher
     readonly publicUrl: URL | undefined
+    readonly forwardedHeaders: ForwardedFamily
     readonly certificateHeader: CertificateHeader | undefined
   }
   readonly mtls: { readonly enabled: boolean; readonly required: boolean }
@@ -628,11 +637,13 @@ function checkReplayStore(value: unknown, clock: (() => number) | undefined): Re
 }
 
 function checkProxy(value: unknown): ResolvedOptions['proxy'] {
-  if (value === undefined) return { trusted: () => false, publicUrl: undefined, certificateHeader: undefined }
-  if (!isPlainObject(value)) fail('proxy', 'must be { trusted?, publicUrl?, certificateHeader? }')
+  if (value === undefined) return { trusted: () => false, publicUrl: undefined, forwardedHeaders: DEFAULT_FORWARDED_HEADERS, certificateHeader: undefined }
+  if (!isPlainObject(value)) fail('proxy', 'must be { trusted?, publicUrl?, forwardedHeaders?, certificateHeader? }')
   for (const key of Object.keys(value)) {
-    if (key !== 'trusted' && key !== 'publicUrl' && key !== 'certificateHeader') fail(`proxy.${key}`, 'is not a known option')
+    if (!Object.hasOwn(PROXY_KEYS, key)) fail(`proxy.${key}`, 'is not a known option')
   }
+  const forwardedHeaders = value.forwardedHeaders ?? DEFAULT_FORWARDED_HEADERS
+  if (forwardedHeaders !== 'x-forwarded' && forwardedHeaders !== 'forwarded') fail('proxy.forwardedHeaders', 'must be "x-forwarded" or "forwarded"')
   const trusted = value.trusted === undefined ? [] : checkStringList('proxy.trusted', value.trusted, { allowEmpty: true })
   const { matcher, invalid } = compileTrustedProxies(trusted)
   if (invalid.length > 0) fail('proxy.trusted', `has "${invalid[0]}", which is not an IP address, a CIDR range or "loopback"`)
@@ -650,8 +661,12 @@ function checkProxy(value: unknown): ResolvedOptions['proxy'] {
   if (certificateHeader !== undefined && trusted.length === 0) {
     fail('proxy.certificateHeader', 'is read only from trusted proxies, and "proxy.trusted" is empty')
   }
-  return { trusted: matcher, publicUrl, certificateHeader }
+  return { trusted: matcher, publicUrl, forwardedHeaders, certificateHeader }
 }
+
+const PROXY_KEYS = { trusted: true, publicUrl: true, forwardedHeaders: true, certificateHeader: true } satisfies Record<keyof ProxyOptions, true>
+/** Most proxies (nginx, AWS ALB, Envoy, Traefik, HAProxy's `forwardfor`) write `X-Forwarded-*`. */
+const DEFAULT_FORWARDED_HEADERS: ForwardedFamily = 'x-forwarded'
 
 const CERTIFICATE_FORMATS: readonly CertificateHeaderFormat[] = ['envoy', 'aws-alb', 'nginx', 'rfc9440']
 const RESERVED_HEADERS = /^(authorization|dpop|host|forwarded|x-forwarded-(for|host|proto|port|prefix)|cookie|content-.*)$/i

@@ -1,6 +1,7 @@
 import { GuardError, type AuthScheme } from '../errors/guard-error.js'
 import type { CryptoBackend } from '../keys/crypto-backend.js'
 import { timingSafeEqualString } from '../lib/encoding.js'
+import { countTrustedHops, type ForwardedFamily } from '../request/forwarded-elements.js'
 import type { AddressMatcher } from '../request/proxy-trust.js'
 import { hasCertificateHeader, readCertificateHeader, type CertificateHeader } from '../request/read-certificate-header.js'
 import type { RequestLike } from '../types.js'
@@ -12,6 +13,8 @@ export interface CertificateRules {
   readonly trusted: AddressMatcher
   /** The header a trusted proxy forwards the certificate in; `undefined` reads none. */
   readonly header: CertificateHeader | undefined
+  /** The header family whose hop list counts the trusted proxies (`forwarded-elements.ts`). */
+  readonly forwarded: ForwardedFamily
   readonly backend: CryptoBackend
 }
 
@@ -31,7 +34,7 @@ export async function presentedThumbprint(request: RequestLike, scheme: AuthSche
   const der = readCertificateDER(request.clientCertificate)
   const own = der === undefined ? undefined : await certificateThumbprint(der, rules.backend)
   if (rules.header === undefined || !rules.trusted(request.peerAddress)) return own
-  const forwarded = readCertificateHeader(request, rules.header)
+  const forwarded = readCertificateHeader(request, rules.header, countTrustedHops(request, rules.trusted, rules.forwarded))
   if (forwarded === undefined) return hasCertificateHeader(request, rules.header) ? undefined : own
   const relayed = 'der' in forwarded ? await certificateThumbprint(forwarded.der, rules.backend) : forwarded.thumbprint
   if (own !== undefined && own !== relayed) {

@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
+import { REQUEST_DEFECT } from '../request/request-defect.js'
+import { hostDefect, isValidAuthority } from '../request/resolve-request-url.js'
 import type { ClientCertificate, RequestLike } from '../types.js'
 
 function isTLSSocket(socket: Socket): socket is TLSSocket {
@@ -14,21 +16,43 @@ function localAuthority(socket: Socket): string {
   return socket.localPort === undefined ? host : `${host}:${socket.localPort}`
 }
 
+const DEFAULT_PORTS: Readonly<Record<string, string>> = { http: '80', https: '443' }
+
+/** An authority in the form two spellings of it compare in: lower case, the scheme's default port dropped. */
+function comparableAuthority(authority: string, scheme: string): string {
+  const lower = authority.toLowerCase()
+  const port = DEFAULT_PORTS[scheme]
+  return port !== undefined && lower.endsWith(`:${port}`) && !lower.endsWith(']') ? lower.slice(0, -port.length - 1) : lower
+}
+
+const ABSOLUTE_FORM = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)(.*)$/
+
+/** The URL the client addressed, or why it cannot be known (a request to refuse with 400). */
+type RequestURL = { readonly url: string } | { readonly defect: string }
+
 /**
- * The URL as the client addressed it: the connection's scheme, the `Host` header and the
- * origin-form target. An absolute-form target (`GET http://host/path`) names its own authority,
- * which then takes the place of `Host` (RFC 9112 §3.2.2). Forwarded headers are not read here.
+ * The URL as the client addressed it, built only from validated parts: the connection's scheme, the
+ * one `Host` (a valid `uri-host [ ":" port ]`, RFC 9112 §3.2, RFC 3986 §3.2.2), and the request-target
+ * as written. An absolute-form target (`GET http://host/path`) must be http(s), without userinfo, and
+ * name the same authority as `Host` (RFC 9112 §3.2.2). Anything else — two `Host` fields, an empty or
+ * malformed one, asterisk- or authority-form — is a defect. Forwarded headers are not read here.
  */
-function readRequestURL(req: IncomingMessage, host: string | undefined, target: string, scheme: 'http' | 'https'): string {
-  if (!target.startsWith('/')) {
-    try {
-      const absolute = new URL(target)
-      return `${scheme}://${absolute.host}${absolute.pathname}${absolute.search}`
-    } catch {
-      // asterisk-form or garbage: fall through and let the core refuse what it cannot read
-    }
+function readRequestURL(req: IncomingMessage, hosts: readonly string[] | undefined, target: string, scheme: 'http' | 'https'): RequestURL {
+  const defect = hostDefect(hosts ?? [])
+  if (defect !== undefined) return { defect }
+  const host = hosts?.[0]?.trim()
+  if (target.startsWith('/')) return { url: `${scheme}://${host ?? localAuthority(req.socket)}${target}` }
+  const absolute = ABSOLUTE_FORM.exec(target)
+  if (absolute === null) return { defect: 'the request target is neither origin-form nor absolute-form' }
+  const [, targetScheme, authority, rest] = absolute as unknown as [string, string, string, string]
+  const lowerScheme = targetScheme.toLowerCase()
+  if (lowerScheme !== 'http' && lowerScheme !== 'https') return { defect: 'the request target is not an http(s) URL' }
+  if (authority.includes('@')) return { defect: 'the request target has userinfo' }
+  if (!isValidAuthority(authority)) return { defect: 'the request target has no valid host[:port]' }
+  if (host !== undefined && comparableAuthority(host, lowerScheme) !== comparableAuthority(authority, lowerScheme)) {
+    return { defect: 'the Host header differs from the host of the absolute-form request target' }
   }
-  return `${scheme}://${host !== undefined && host.length > 0 ? host : localAuthority(req.socket)}${target}`
+  return { url: `${scheme}://${authority}${rest.startsWith('/') ? rest : `/${rest}`}` }
 }
 
 /** The DER of the TLS peer certificate (the leaf), when the client presented one (RFC 8705 §3). */
@@ -70,7 +94,9 @@ function distinctHeaders(req: IncomingMessage): Record<string, string[]> {
 }
 
 /**
- * Builds the `RequestLike` of a Node request, once, for every Node adapter. Headers come from
+ * Builds the `RequestLike` of a Node request, once, for every Node adapter. The URL is built only from
+ * a validated `Host` and target (`readRequestURL`); a request where they are malformed is marked, and
+ * the guard refuses it with 400 `invalid_request`. Headers come from
  * `rawHeaders`, every occurrence of a repeated field kept apart (Node's `headers` keeps only the
  * first `Authorization` and joins `DPoP`), so repeats are refused. The TLS client certificate
  * is read only when a certificate-bound token asks for it. `target` is the request target as received
@@ -84,11 +110,14 @@ export function requestFromNode(req: IncomingMessage, target: string = req.url ?
   let certificate: ClientCertificate | undefined
   let certificateRead = false
   const headers = distinctHeaders(req)
+  // The `Host` the client sent (HTTP/2: `:authority`); a middleware that rewrites `req.headers.host`
+  // does not change what the client addressed (`proxy.publicUrl` does).
+  const addressed = readRequestURL(req, headers.host ?? headers[':authority'], target, tls ? 'https' : 'http')
   return {
     method: req.method ?? 'GET',
-    // The `Host` the client sent (the first, as Node's `req.headers.host`); a middleware that rewrites
-    // `req.headers.host` does not change what the client addressed (`proxy.publicUrl` does).
-    url: readRequestURL(req, headers.host?.[0], target, tls ? 'https' : 'http'),
+    // A request that cannot be read keeps only the socket's own authority, and is refused by the guard.
+    url: 'url' in addressed ? addressed.url : `${tls ? 'https' : 'http'}://${localAuthority(socket)}/`,
+    ...('defect' in addressed && { [REQUEST_DEFECT]: addressed.defect }),
     headers,
     peerAddress: socket.remoteAddress,
     get clientCertificate() {

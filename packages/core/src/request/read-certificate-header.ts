@@ -1,6 +1,7 @@
 import { readCertificateDER } from '../binding/read-certificate-der.js'
 import { decodeBase64url, encodeBase64url } from '../lib/encoding.js'
 import type { RequestLike } from '../types.js'
+import { outermostTrustedElement } from './forwarded-elements.js'
 import { readHeaderValues } from './read-headers.js'
 
 /** How a proxy writes the client certificate into a header. */
@@ -50,29 +51,6 @@ function fromURLEncodedPEM(value: string, single: boolean): ForwardedCertificate
   return der === undefined ? undefined : { der }
 }
 
-/** Splits an Envoy XFCC value into elements (commas inside quoted strings do not split). */
-function splitXFCC(value: string): string[] {
-  const elements: string[] = []
-  let current = ''
-  let quoted = false
-  for (let i = 0; i < value.length; i++) {
-    const char = value[i] as string
-    if (char === '\\' && quoted && i + 1 < value.length) {
-      current += char + (value[++i] as string)
-    } else if (char === '"') {
-      quoted = !quoted
-      current += char
-    } else if (char === ',' && !quoted) {
-      elements.push(current)
-      current = ''
-    } else {
-      current += char
-    }
-  }
-  elements.push(current)
-  return elements
-}
-
 /** The key=value pairs of one XFCC element, keys lower-cased; `undefined` when `Cert` or `Hash` occurs twice. */
 function readXFCCPairs(element: string): Map<string, string> | undefined {
   const pairs = new Map<string, string>()
@@ -89,13 +67,13 @@ function readXFCCPairs(element: string): Map<string, string> | undefined {
 }
 
 /**
- * Envoy `x-forwarded-client-cert`: each hop appends an element, so the last one is what the nearest
- * (trusted) proxy saw. `Cert` (URL-encoded PEM) is hashed ourselves; `Hash` (hex SHA-256 of the DER)
- * is used only when no `Cert` is forwarded.
+ * One element of Envoy's `x-forwarded-client-cert`: each Envoy appends one describing the certificate
+ * its own client presented, so the element that counts is the one the outermost trusted proxy — the
+ * one that terminated the client's TLS — wrote (`outermostTrustedElement`); the elements after it
+ * describe the proxies' own certificates. `Cert` (URL-encoded PEM) is hashed ourselves; `Hash` (hex
+ * SHA-256 of the DER) is used only when no `Cert` is forwarded.
  */
-function fromXFCC(value: string): ForwardedCertificate | undefined {
-  const element = splitXFCC(value).at(-1)
-  if (element === undefined) return undefined
+function fromXFCC(element: string): ForwardedCertificate | undefined {
   const pairs = readXFCCPairs(element)
   if (pairs === undefined) return undefined
   const cert = pairs.get('cert')
@@ -122,18 +100,25 @@ export function hasCertificateHeader(request: RequestLike, header: CertificateHe
 }
 
 /**
- * Reads the client certificate a trusted proxy forwarded. Call only for a trusted peer: from any
- * other, certificate headers are attacker input. Absent, `(null)` (Apache), doubly encoded or
- * otherwise unreadable values count as no certificate.
+ * Reads the client certificate a trusted proxy forwarded, `hops` being the trusted proxies the request
+ * passed (`countTrustedHops`; 0 reads nothing: from any other peer, certificate headers are attacker
+ * input). Envoy's list follows the rule of `forwarded-elements.ts`; the single-certificate formats
+ * (nginx, AWS ALB, RFC 9440) must occur exactly once, since two field lines cannot tell which proxy
+ * wrote which. Absent, `(null)` (Apache), doubly encoded or otherwise unreadable values count as no
+ * certificate.
  */
-export function readCertificateHeader(request: RequestLike, header: CertificateHeader): ForwardedCertificate | undefined {
+export function readCertificateHeader(request: RequestLike, header: CertificateHeader, hops: number): ForwardedCertificate | undefined {
+  if (hops === 0) return undefined
   const values = readHeaderValues(request.headers, header.name)
+  if (values.some((value) => value.length > MAX_HEADER_LENGTH)) return undefined
+  if (header.format === 'envoy') {
+    const element = outermostTrustedElement(request, header.name, hops)
+    return element === undefined || element === '' ? undefined : fromXFCC(element)
+  }
   if (values.length !== 1) return undefined
   const value = (values[0] as string).trim()
-  if (value === '' || value === '(null)' || value.length > MAX_HEADER_LENGTH) return undefined
+  if (value === '' || value === '(null)') return undefined
   switch (header.format) {
-    case 'envoy':
-      return fromXFCC(value)
     case 'rfc9440':
       return fromRFC9440(value)
     case 'aws-alb':

@@ -2,6 +2,8 @@ import { GuardError } from '../errors/guard-error.js'
 import type { RequestLike } from '../types.js'
 import { parseAuthorization, type CredentialRules, type Credentials } from './parse-authorization.js'
 import { readHeaderValues } from './read-headers.js'
+import { readRequestDefect } from './request-defect.js'
+import { hostDefect } from './resolve-request-url.js'
 
 /** A comma, then a scheme and a space: a second credential joined onto the first (token68 has no comma). */
 const REPEATED_CREDENTIALS = /,\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+ /
@@ -18,7 +20,8 @@ function hasQueryToken(url: string): boolean {
 }
 
 /**
- * Step 1–2 of the pipeline: reads the one `Authorization` header and parses it. Credentials come from
+ * Step 1–2 of the pipeline: refuses a request its builder found malformed (`request-defect.ts`) or
+ * with more than one, or an invalid, `Host` (400), then reads the one `Authorization` header and parses it. Credentials come from
  * that header only (FAPI 2.0 §5.3.4, RFC 6750 §2.3): a query `access_token` alone is no credential,
  * and beside the header it is a second method → 400 (RFC 6750 §2).
  */
@@ -28,6 +31,8 @@ export function readCredentials(request: RequestLike, rules: CredentialRules): C
   }
   const headers = request.headers
   if (typeof headers !== 'object' || headers === null) throw new GuardError('ERR_REQUEST_INVALID', 'the request has no headers')
+  const defect = readRequestDefect(request) ?? hostDefect(readHeaderValues(headers, 'host'))
+  if (defect !== undefined) throw new GuardError('ERR_REQUEST_INVALID', defect)
   const values = readHeaderValues(headers, 'authorization')
   if (values.length > 1) {
     throw new GuardError('ERR_AUTHORIZATION_DUPLICATED', 'the request has more than one Authorization header')

@@ -1,7 +1,6 @@
 import { GuardError } from '../errors/guard-error.js'
-import { parseURL } from '../lib/url.js'
-import { readHeaderValues } from './read-headers.js'
-import type { AddressMatcher } from './proxy-trust.js'
+import { countTrustedHops, outermostTrustedElement, readForwardedPairs, type ForwardedFamily } from './forwarded-elements.js'
+import { parseIP, type AddressMatcher } from './proxy-trust.js'
 import type { RequestLike } from '../types.js'
 
 /** How the URL the client addressed is found. Fixed at `createGuard`. */
@@ -10,59 +9,157 @@ export interface RequestURLRules {
   readonly trusted: AddressMatcher
   /** A fixed public base URL (origin and optional path prefix) that replaces the request's origin. */
   readonly publicUrl: URL | undefined
+  /** The header family trusted proxies write the scheme and host in; the other family is never read. */
+  readonly forwarded: ForwardedFamily
 }
-
-function firstValue(request: RequestLike, name: string): string | undefined {
-  const value = readHeaderValues(request.headers, name)[0]
-  const first = value?.split(',')[0]?.trim()
-  return first === undefined || first === '' ? undefined : first
-}
-
-function unquote(value: string): string {
-  return value.startsWith('"') && value.endsWith('"') && value.length >= 2 ? value.slice(1, -1).replace(/\\(.)/g, '$1') : value
-}
-
-/** `proto` and `host` of the first element of RFC 7239 `Forwarded`. */
-function readForwarded(request: RequestLike): { proto?: string; host?: string } {
-  const element = firstValue(request, 'forwarded')
-  const result: { proto?: string; host?: string } = {}
-  if (element === undefined) return result
-  for (const pair of element.split(';')) {
-    const at = pair.indexOf('=')
-    if (at === -1) continue
-    const name = pair.slice(0, at).trim().toLowerCase()
-    const value = unquote(pair.slice(at + 1).trim())
-    if (name === 'proto') result.proto = value.toLowerCase()
-    else if (name === 'host') result.host = value
-  }
-  return result
-}
-
-const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::\d{1,5})?$/
-const PREFIX = /^\/[A-Za-z0-9\-._~%!$&'()*+,;=:@/]*$/
 
 /**
- * The URL the client addressed, for DPoP `htu` (RFC 9449 §4.3 check 9). `proxy.publicUrl` wins; then,
- * only when the peer is a trusted proxy, RFC 7239 `Forwarded` or `X-Forwarded-Proto/Host/Port/Prefix`;
- * otherwise the request's own URL. Forwarded headers from any other peer are ignored.
+ * RFC 3986 §3.2.2 reg-name: unreserved, pct-encoded, sub-delims; never empty. Less the comma: `Host` is
+ * a singleton field (RFC 9110 §7.2), and a comma in it is two fields joined.
+ */
+const REG_NAME = /^(?:[A-Za-z0-9\-._~!$&'()*+;=]|%[0-9A-Fa-f]{2})+$/
+const PORT = /^\d{1,5}$/
+
+/**
+ * Whether `text` is an RFC 3986 `uri-host [ ":" port ]` fit for an http(s) URL (RFC 9112 §3.2,
+ * RFC 9110 §4.2.1): an IPv6 literal in brackets (no zone, no IPvFuture), or a non-empty reg-name
+ * (which covers IPv4), and a port of 1–5 digits up to 65535. No userinfo, path, query, fragment,
+ * backslash, space or control character can pass, so a host built into a URL never moves its path.
+ */
+export function isValidAuthority(text: string): boolean {
+  let host = text
+  let port: string | undefined
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']')
+    if (close === -1) return false
+    host = text.slice(0, close + 1)
+    const rest = text.slice(close + 1)
+    if (rest !== '') {
+      if (!rest.startsWith(':')) return false
+      port = rest.slice(1)
+    }
+    if (!/^\[[0-9A-Fa-f:.]+\]$/.test(host) || parseIP(host) === undefined) return false
+  } else {
+    const colon = text.lastIndexOf(':')
+    if (colon !== -1) {
+      host = text.slice(0, colon)
+      port = text.slice(colon + 1)
+    }
+    if (!REG_NAME.test(host)) return false
+  }
+  return port === undefined || (PORT.test(port) && Number(port) <= 65535)
+}
+
+/**
+ * Why the `Host` field lines of a request make it a bad request (RFC 9112 §3.2: "a server MUST respond
+ * with a 400 … to any request message that … contains more than one Host header field line or a Host
+ * header field with an invalid field value"), or `undefined` when there is none or one valid one.
+ */
+export function hostDefect(values: readonly string[]): string | undefined {
+  if (values.length === 0) return undefined
+  if (values.length > 1 || values[0]?.includes(',')) return 'the request has more than one Host header'
+  return isValidAuthority((values[0] as string).trim()) ? undefined : 'the Host header is not a valid host[:port]'
+}
+
+/** The parts of an absolute http(s) URL as written (not yet normalized by a URL parser). */
+interface URLParts {
+  readonly scheme: 'http' | 'https'
+  readonly authority: string
+  /** The path as written: empty or starting with `/`. */
+  readonly path: string
+  /** `?` and the query, or empty. */
+  readonly search: string
+}
+
+const ABSOLUTE_URL = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)(\?[^#]*)?(#[\s\S]*)?$/
+/** Characters no path or query of a request may hold as such: controls, space, backslash. */
+const FORBIDDEN = /[\u0000-\u0020\u007F\\]/
+
+function invalid(description: string): GuardError {
+  return new GuardError('ERR_REQUEST_INVALID', description)
+}
+
+/** True when a path segment is `.` or `..`, spelled out or percent-encoded (`%2e`), which URL parsers remove. */
+function hasDotSegment(path: string): boolean {
+  return path.split('/').some((segment) => {
+    const plain = segment.replace(/%2e/gi, '.')
+    return plain === '.' || plain === '..'
+  })
+}
+
+/**
+ * Splits and checks the URL a request says it was addressed at, as written: an absolute http(s) URL
+ * with a valid authority and no userinfo or fragment; a path without dot segments (`/a/../b`,
+ * `/a/%2e%2e/b`) or backslashes, since URL parsers resolve those and a router may not — a proof for
+ * `/b` must not pass at a route that matched `/a/…`. Anything else is a bad request (400).
+ */
+export function readRequestURLParts(url: string): URLParts {
+  const match = ABSOLUTE_URL.exec(url)
+  if (match === null) throw invalid('the request URL is not absolute')
+  const [, schemeText, authority, path, search, fragment] = match as unknown as [string, string, string, string, string | undefined, string | undefined]
+  const scheme = schemeText.toLowerCase()
+  if (scheme !== 'http' && scheme !== 'https') throw invalid('the request URL is not http or https')
+  if (authority.includes('@')) throw invalid('the request URL has userinfo')
+  if (!isValidAuthority(authority)) throw invalid('the request URL has no valid host[:port]')
+  if (fragment !== undefined) throw invalid('the request URL has a fragment')
+  if (FORBIDDEN.test(path) || (search !== undefined && FORBIDDEN.test(search))) {
+    throw invalid('the request URL has a space, a control character or a backslash')
+  }
+  if (hasDotSegment(path)) throw invalid('the request path has dot segments ("." or "..")')
+  return { scheme, authority, path, search: search ?? '' }
+}
+
+/** A path prefix a proxy strips (`X-Forwarded-Prefix`, `proxy.publicUrl`'s path): absolute, no query, no dot segments. */
+const PREFIX = /^\/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*$/
+
+/** What the outermost trusted proxy says the client addressed; each part only when it says it. */
+interface Forwarded {
+  readonly proto?: string | undefined
+  readonly host?: string | undefined
+  readonly port?: string | undefined
+  readonly prefix?: string | undefined
+}
+
+function readForwarded(request: RequestLike, rules: RequestURLRules): Forwarded {
+  const hops = countTrustedHops(request, rules.trusted, rules.forwarded)
+  const element = (name: string) => {
+    const value = outermostTrustedElement(request, name, hops)
+    return value === undefined || value === '' ? undefined : value
+  }
+  if (rules.forwarded === 'forwarded') {
+    const pairs = readForwardedPairs(element('forwarded') ?? '')
+    return { proto: pairs.get('proto'), host: pairs.get('host') }
+  }
+  return { proto: element('x-forwarded-proto'), host: element('x-forwarded-host'), port: element('x-forwarded-port'), prefix: element('x-forwarded-prefix') }
+}
+
+/**
+ * The URL the client addressed, for DPoP `htu` (RFC 9449 §4.3 check 9), built only from validated
+ * parts. The request's own URL must pass `readRequestURLParts`. `proxy.publicUrl` then wins; else,
+ * when the peer is a trusted proxy, what the outermost trusted proxy wrote (`forwarded-elements.ts`)
+ * in the configured family — `X-Forwarded-Proto/Host/Port/Prefix`, or RFC 7239 `Forwarded` — each
+ * value checked (scheme http(s), a valid host[:port], a port, an absolute prefix): a trusted proxy
+ * that forwards something else is a bad request (400), never a URL the client could steer.
  */
 export function resolveRequestURL(request: RequestLike, rules: RequestURLRules): string {
-  const own = parseURL(request.url)
-  // Adapters must give the absolute URL; anything else is refused as a bad request, never an unexpected error.
-  if (own === undefined) throw new GuardError('ERR_REQUEST_INVALID', 'the request URL is not absolute')
+  const own = readRequestURLParts(request.url)
   if (rules.publicUrl !== undefined) {
     const prefix = rules.publicUrl.pathname.replace(/\/$/, '')
-    return `${rules.publicUrl.origin}${prefix}${own.pathname}${own.search}`
+    return `${rules.publicUrl.origin}${prefix}${own.path}${own.search}`
   }
   if (!rules.trusted(request.peerAddress)) return request.url
-  const forwarded = readForwarded(request)
-  const proto = forwarded.proto ?? firstValue(request, 'x-forwarded-proto')?.toLowerCase()
-  let host = forwarded.host ?? firstValue(request, 'x-forwarded-host')
-  const port = firstValue(request, 'x-forwarded-port')
-  const prefix = firstValue(request, 'x-forwarded-prefix')
-  const scheme = proto === 'http' || proto === 'https' ? proto : own.protocol.slice(0, -1)
-  if (host === undefined || !HOST.test(host)) host = own.host
-  if (port !== undefined && /^\d{1,5}$/.test(port) && forwarded.host === undefined) host = `${host.replace(/:\d+$/, '')}:${port}`
-  const path = prefix !== undefined && PREFIX.test(prefix) ? `${prefix.replace(/\/$/, '')}${own.pathname}` : own.pathname
-  return `${scheme}://${host}${path}${own.search}`
+  const forwarded = readForwarded(request, rules)
+  const proto = forwarded.proto?.toLowerCase()
+  if (proto !== undefined && proto !== 'http' && proto !== 'https') throw invalid('the forwarded scheme is not http or https')
+  if (forwarded.host !== undefined && !isValidAuthority(forwarded.host)) throw invalid('the forwarded host is not a valid host[:port]')
+  if (forwarded.port !== undefined && !(PORT.test(forwarded.port) && Number(forwarded.port) <= 65535)) {
+    throw invalid('the forwarded port is not a port number')
+  }
+  if (forwarded.prefix !== undefined && !(PREFIX.test(forwarded.prefix) && !hasDotSegment(forwarded.prefix))) {
+    throw invalid('the forwarded path prefix is not an absolute path')
+  }
+  let host = forwarded.host ?? own.authority
+  if (forwarded.port !== undefined) host = `${host.replace(/:\d*$/, '')}:${forwarded.port}`
+  const path = forwarded.prefix === undefined ? own.path : `${forwarded.prefix.replace(/\/$/, '')}${own.path}`
+  return `${proto ?? own.scheme}://${host}${path}${own.search}`
 }

@@ -81,7 +81,7 @@ describe.each(cryptoBackends)('the x5t#S256 thumbprint ($name)', ({ backend }) =
     expect(digest).toHaveLength(32)
     // A backend whose SHA-256 of any certificate is the 32 bytes `…dg2` decodes to: the certificate then has thumbprint `…dg0`.
     const rigged: CryptoBackend = { ...backend, sha256Base64url: () => Buffer.from(digest).toString('base64url') }
-    const rules: CertificateRules = { trusted: () => false, header: undefined, backend: rigged }
+    const rules: CertificateRules = { trusted: () => false, header: undefined, forwarded: 'x-forwarded', backend: rigged }
     const request = { method: 'GET', url: API, headers: {}, clientCertificate: FIXTURE_DER }
     const canonical = `${RFC8705_EXAMPLE_THUMBPRINT.slice(0, -1)}0`
     await expect(verifyCertificateBinding(canonical, request, 'Bearer', rules)).resolves.toBe(canonical)
@@ -134,7 +134,8 @@ describe.each(backends)('certificate-bound tokens ($name)', ({ createGuard }) =>
         issuer: {
           issuer: 'https://server.example.com',
           jwks: { keys: [] },
-          introspection: { endpoint: 'https://server.example.com/introspect', clientId: 'rs', clientSecret: 'rs-secret', cache: false },
+          // The §3.2 answer has no "aud" (the documented opt-out).
+          introspection: { endpoint: 'https://server.example.com/introspect', clientId: 'rs', clientSecret: 'rs-secret', cache: false, requireAudience: false },
         },
         audience: 'https://api.example.test',
         clock: () => 1493724000 * 1000,

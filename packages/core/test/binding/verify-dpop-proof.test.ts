@@ -72,7 +72,7 @@ function rfcRules(backend: CryptoBackend, overrides: Partial<DPoPRules> = {}): D
     clockTolerance: 5,
     nonce: undefined,
     replayStore: createMemoryReplayStore({ clock: () => RFC_NOW * 1000 }),
-    requestURL: { trusted: () => false, publicUrl: undefined },
+    requestURL: { trusted: () => false, publicUrl: undefined, forwarded: 'x-forwarded' },
     maxProofLength: 8192,
     backend,
     keyCache: new LRUCache({ max: 10 }),

@@ -149,7 +149,11 @@ describe.each(backends)('forwarded headers and htu through guard.verify ($name)'
   it('C34 behind a trusted TLS-terminating proxy, X-Forwarded-Proto/Host rebuild the URL the client signed', async () => {
     const guard = createGuard(guardOptions(issuer, clock, { proxy: { trusted: ['10.0.0.0/8'] } }))
     await expect(guard.verify(await behindProxy(PUBLIC, xForwarded, PROXY))).resolves.toBeDefined()
-    await expect(guard.verify(await behindProxy(PUBLIC, { forwarded: 'for=198.51.100.17;proto=https;host=api.example.com' }, PROXY))).resolves.toBeDefined()
+    // RFC 7239 `Forwarded` is read only when the proxies are said to write it (and then X-Forwarded-* is not).
+    const rfc7239 = createGuard(guardOptions(issuer, clock, { proxy: { trusted: ['10.0.0.0/8'], forwardedHeaders: 'forwarded' } }))
+    await expect(rfc7239.verify(await behindProxy(PUBLIC, { forwarded: 'for=198.51.100.17;proto=https;host=api.example.com' }, PROXY))).resolves.toBeDefined()
+    await expectRefused(guard, await behindProxy(PUBLIC, { forwarded: 'for=198.51.100.17;proto=https;host=api.example.com' }, PROXY), invalidProof('ERR_DPOP_HTU_MISMATCH'))
+    await expectRefused(rfc7239, await behindProxy(PUBLIC, xForwarded, PROXY), invalidProof('ERR_DPOP_HTU_MISMATCH'))
     await expect(
       guard.verify(await behindProxy('https://api.example.com/prefix/x', { ...xForwarded, 'x-forwarded-prefix': '/prefix' }, PROXY)),
     ).resolves.toBeDefined()

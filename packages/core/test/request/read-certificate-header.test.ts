@@ -46,7 +46,7 @@ const RFC9440: CertificateHeader = { name: 'client-cert', format: 'rfc9440' }
 function read(header: CertificateHeader, value: string | string[] | Headers): string | undefined {
   const headers = value instanceof Headers ? value : { [header.name]: value }
   const request: RequestLike = { method: 'GET', url: API, headers }
-  return describeForwarded(readCertificateHeader(request, header))
+  return describeForwarded(readCertificateHeader(request, header, 1))
 }
 
 function describeForwarded(forwarded: ForwardedCertificate | undefined): string | undefined {
@@ -167,7 +167,7 @@ describe('readCertificateHeader', () => {
 
   it('the header name is matched case-insensitively', () => {
     const request: RequestLike = { method: 'GET', url: API, headers: { 'X-SSL-Client-Cert': nginxEscaped(client.cert) } }
-    expect(describeForwarded(readCertificateHeader(request, NGINX))).toBe(derOf(client))
+    expect(describeForwarded(readCertificateHeader(request, NGINX, 1))).toBe(derOf(client))
   })
 })
 

@@ -7,6 +7,7 @@ import { serve, sendRaw } from '@fapi-guard/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { requestFromNode } from '../../src/node/request-from-node.js'
 import { readHeaderValues } from '../../src/request/read-headers.js'
+import { readRequestDefect } from '../../src/request/request-defect.js'
 import type { RequestLike } from '../../src/types.js'
 
 let close: (() => Promise<void>) | undefined
@@ -41,10 +42,11 @@ describe('requestFromNode', () => {
     expect({ ...request.headers }).toEqual({ ...node.headersDistinct })
   })
 
-  it('takes the first Host, as req.headers.host does, and the socket address when there is none', async () => {
+  it('marks a request with two Host fields as malformed (the guard refuses it), and takes the socket address when there is none', async () => {
     const twice = await capture('GET / HTTP/1.1\r\nHost: first.example\r\nHost: second.example\r\nConnection: close\r\n\r\n')
     expect(twice.node.headers.host).toBe('first.example')
-    expect(twice.request.url).toBe('http://first.example/')
+    expect(readRequestDefect(twice.request)).toBe('the request has more than one Host header')
+    expect(twice.request.url).not.toContain('example')
     const none = await capture('GET /x HTTP/1.0\r\n\r\n')
     expect(none.request.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/x$/)
   })

@@ -1,0 +1,95 @@
+import { parseIP, type AddressMatcher } from './proxy-trust.js'
+import { readHeaderValues } from './read-headers.js'
+import type { RequestLike } from '../types.js'
+
+/**
+ * The one rule for everything a proxy adds to a request (RFC 7239 §4: each proxy appends):
+ * list-valued headers — `Forwarded`, `X-Forwarded-For/Proto/Host/Port/Prefix`, Envoy's
+ * `x-forwarded-client-cert` — are read as one list of elements, all field lines in order, split at
+ * commas outside quoted strings. Walking from the connection's peer outward, the peer and every
+ * further hop whose address is in `proxy.trusted` count as trusted proxies; the element that counts
+ * is the one the outermost of them wrote: with `hops` trusted proxies and `n` elements, element
+ * `n - hops` (the first one when a trusted proxy overwrote the list instead of appending). Elements
+ * before it could have been written by the client and are never read.
+ */
+export function splitElements(values: readonly string[]): string[] {
+  const elements: string[] = []
+  for (const value of values) {
+    let current = ''
+    let quoted = false
+    for (let i = 0; i < value.length; i++) {
+      const char = value[i] as string
+      if (char === '\\' && quoted && i + 1 < value.length) {
+        current += char + (value[++i] as string)
+      } else if (char === '"') {
+        quoted = !quoted
+        current += char
+      } else if (char === ',' && !quoted) {
+        elements.push(current.trim())
+        current = ''
+      } else {
+        current += char
+      }
+    }
+    elements.push(current.trim())
+  }
+  return elements
+}
+
+/** Which header family a trusted proxy writes the request's scheme and host in. */
+export type ForwardedFamily = 'x-forwarded' | 'forwarded'
+
+/** Splits `name=value` pairs of one RFC 7239 element (`;`-separated), names lower-cased, quoted values unquoted. */
+export function readForwardedPairs(element: string): Map<string, string> {
+  const pairs = new Map<string, string>()
+  for (const pair of element.match(/(?:[^;"]+|"(?:[^"\\]|\\.)*")+/g) ?? []) {
+    const at = pair.indexOf('=')
+    if (at === -1) continue
+    const name = pair.slice(0, at).trim().toLowerCase()
+    let value = pair.slice(at + 1).trim()
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1).replace(/\\(.)/g, '$1')
+    if (!pairs.has(name)) pairs.set(name, value)
+  }
+  return pairs
+}
+
+/** The address in a `for=` node or an `X-Forwarded-For` entry: `1.2.3.4`, `1.2.3.4:80`, `[::1]`, `[::1]:80`, `::1`. */
+function nodeAddress(node: string): string | undefined {
+  const bracketed = /^(\[[^\]]+\])(?::\d+)?$/.exec(node)
+  if (bracketed !== null) return bracketed[1]
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?$/.exec(node)
+  if (v4 !== null) return v4[1]
+  return parseIP(node) === undefined ? undefined : node
+}
+
+/**
+ * How many trusted proxies the request passed, counted from the connection's peer outward: 0 when the
+ * peer is not trusted, else 1 plus every further trusted address at the end of the hop list (`for=` of
+ * `Forwarded`, or `X-Forwarded-For`, as the family says), up to the first one that is not trusted.
+ */
+export function countTrustedHops(request: RequestLike, trusted: AddressMatcher, family: ForwardedFamily): number {
+  if (!trusted(request.peerAddress)) return 0
+  const chain =
+    family === 'forwarded'
+      ? splitElements(readHeaderValues(request.headers, 'forwarded')).map((element) => readForwardedPairs(element).get('for') ?? '')
+      : splitElements(readHeaderValues(request.headers, 'x-forwarded-for'))
+  let hops = 1
+  // The last entry is the peer's own client; each trusted one wrote the entry before it.
+  for (let i = chain.length - 1; i > 0; i--) {
+    const address = nodeAddress(chain[i] as string)
+    if (address === undefined || !trusted(address)) break
+    hops++
+  }
+  return hops
+}
+
+/**
+ * The element of a list-valued header that the outermost trusted proxy wrote (see `splitElements`);
+ * `undefined` when the header is absent or `hops` is 0 (the peer is not trusted).
+ */
+export function outermostTrustedElement(request: RequestLike, name: string, hops: number): string | undefined {
+  if (hops === 0) return undefined
+  const elements = splitElements(readHeaderValues(request.headers, name))
+  if (elements.length === 0) return undefined
+  return elements[Math.max(elements.length - hops, 0)]
+}
