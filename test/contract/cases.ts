@@ -1,5 +1,14 @@
 import { accepted, noCredentials, refusal, type Expected } from './support/expectations.js'
-import { METADATA_PATH, PROXY_GUARD_MAX_AGE, PUBLIC_ORIGIN, RESOURCE_IDENTIFIER, type Fixtures, type GuardName } from './support/fixtures.js'
+import {
+  DOWN_TOKEN_PREFIX,
+  INTROSPECTION_API_KEY,
+  METADATA_PATH,
+  PROXY_GUARD_MAX_AGE,
+  PUBLIC_ORIGIN,
+  RESOURCE_IDENTIFIER,
+  type Fixtures,
+  type GuardName,
+} from './support/fixtures.js'
 import { certificateRequest, clientCertHeader, dpopRequest, forwardedTo, now, type CaseContext } from './support/requests.js'
 import { GOLD_ACR, RECENT_MAX_AGE, ROUTES } from './support/routes.js'
 import type { Answer, ContractRequest } from './support/target.js'
@@ -80,6 +89,25 @@ export const CASES: readonly ContractCase[] = [
     },
     expected: refusal(400, { error: 'invalid_request', description: 'more than one Authorization header', scheme: 'both' }),
   },
+  // ── the request URL (issue 14 class 1) ─────────────────────────────────────────────────────────
+  {
+    name: 'HOST-01 a Host that moves the path ("<host>/resource?") cannot carry a proof for /resource to /accounts',
+    request: async (ctx) => {
+      const request = await dpopRequest(ctx, { path: ROUTES.accounts.path, claims: { scope: 'accounts:read' }, proof: { url: ctx.url(ROUTES.resource.path) } })
+      return { ...request, headers: { ...request.headers, host: `${new URL(ctx.url('/')).host}${ROUTES.resource.path}?` } }
+    },
+    expected: refusal(400, { error: 'invalid_request', description: 'the Host header is not a valid host[:port]', scheme: 'both' }),
+  },
+  {
+    // Two field lines, joined as a proxy or a Fetch runtime would (the two-line form is HOST-16 in core).
+    name: 'HOST-16 two Host fields, joined by a comma',
+    request: async (ctx) => {
+      const request = await dpopRequest(ctx)
+      const host = new URL(ctx.url('/')).host
+      return { ...request, headers: { ...request.headers, host: `${host}, other.example` } }
+    },
+    expected: refusal(400, { error: 'invalid_request', description: 'the request has more than one Host header', scheme: 'both' }),
+  },
   {
     name: 'two DPoP headers',
     request: async (ctx) => {
@@ -137,6 +165,46 @@ export const CASES: readonly ContractCase[] = [
       challenge: null,
       retryAfter: true,
       body: { error: 'temporarily_unavailable', error_description: expect.stringContaining('unavailable') },
+    },
+  },
+
+  // ── introspection (RFC 7662) ─────────────────────────────────────────────────────────────────
+  {
+    name: 'INTRO-10 an opaque DPoP-bound access token for this API is introspected and accepted',
+    guard: 'introspection',
+    request: async (ctx) =>
+      dpopRequest(ctx, { token: await ctx.fixtures.issuer.mintAccessToken({}, { format: 'opaque', dpopKey: ctx.fixtures.dpopKey }) }),
+    expected: accepted(dpopBody()),
+  },
+  {
+    name: 'INTRO-10 an opaque token whose introspection answer has no "aud" (a refresh token) is refused',
+    guard: 'introspection',
+    request: async (ctx) =>
+      dpopRequest(ctx, { token: ctx.fixtures.issuer.issueOpaque({ aud: undefined, cnf: { jkt: ctx.fixtures.dpopKey.thumbprint } }) }),
+    expected: refusal(401, dpopError('invalid_token', 'naming this resource server')),
+  },
+  {
+    name: 'INTRO-11 an opaque token introspected with token_type "refresh_token" is refused',
+    guard: 'introspection',
+    request: async (ctx) =>
+      dpopRequest(ctx, {
+        token: await ctx.fixtures.issuer.mintAccessToken({ token_type: 'refresh_token' }, { format: 'opaque', dpopKey: ctx.fixtures.dpopKey }),
+      }),
+    expected: refusal(401, dpopError('invalid_token', 'is not an access token type')),
+  },
+  {
+    name: 'LEAK-01 a failing introspection endpoint: 503 naming the issuer, never the endpoint, its path or its API key',
+    guard: 'introspection',
+    request: async () => ({ path: ROUTES.resource.path, headers: { authorization: `Bearer ${DOWN_TOKEN_PREFIX}opaque-token-for-the-down-issuer` } }),
+    expected: {
+      status: 503,
+      challenge: null,
+      retryAfter: true,
+      body: (f: Fixtures) => {
+        const description = `token introspection at issuer "${f.downIssuer.issuer}" failed`
+        expect(description).not.toMatch(new RegExp(`${INTROSPECTION_API_KEY}|api_key|/introspect`))
+        return { error: 'temporarily_unavailable', error_description: description }
+      },
     },
   },
 

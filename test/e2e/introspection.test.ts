@@ -12,7 +12,9 @@ import {
   dpopKey,
   errorCode,
   getWithDPoP,
+  idTokenFor,
   json,
+  refreshTokenFor,
   revokeToken,
   startResourceServer,
   startWorld,
@@ -46,6 +48,9 @@ beforeAll(async () => {
     '/pkjwt-jwt': { ...base, introspection: { clientId: jwt.clientId, authMethod: 'private_key_jwt', privateKey: jwt.privateKey, responseFormat: 'jwt' } },
     '/wrong-secret': { ...base, introspection: { clientId: basic.clientId, clientSecret: 'not-the-secret' } },
     '/all-tokens': { ...base, introspection: { ...basic, tokens: 'all' } },
+    // Unbound bearer tokens accepted (oauth2 profile): where an active refresh token used to get through.
+    '/oauth2': { ...base, profile: 'oauth2', introspection: { ...basic, cache: false } },
+    '/no-aud-required': { ...base, introspection: { ...basic, cache: false, requireAudience: false } },
     '/no-introspection': base,
   }
   api = await startResourceServer(world.serverCertificate, mounts)
@@ -115,6 +120,46 @@ describe('introspection at oidc-provider', () => {
     const response = await getWithDPoP(url('/all-tokens/accounts'), ca, token, key)
     expect(response.status).toBe(503)
     expect(errorCode(response)).toBe('ERR_INTROSPECTION_UNAVAILABLE')
+  })
+})
+
+describe('INTRO-10/11 only access tokens for this API pass introspection', () => {
+  it('INTRO-10 oidc-provider\'s refresh token (active, no "aud", no "token_type") is refused on every mount that introspects, with either scheme', async () => {
+    const token = await refreshTokenFor(world)
+    for (const mount of ['/oauth2', '/basic-json', '/basic-jwt', '/pkjwt-json', '/pkjwt-jwt']) {
+      const before = introspections()
+      const bearer = await callAPI({ url: url(`${mount}/accounts`), ca, headers: { authorization: `Bearer ${token}` } })
+      expect(bearer.status, mount).toBe(401)
+      expect(challenge(bearer).error).toBe('invalid_token')
+      expect(errorCode(bearer), mount).toBe('ERR_INTROSPECTION_CLAIM_INVALID')
+      const key = await dpopKey()
+      const dpop = await getWithDPoP(url(`${mount}/accounts`), ca, token, key)
+      expect(dpop.status, mount).toBe(401)
+      expect(errorCode(dpop), mount).toBe('ERR_INTROSPECTION_CLAIM_INVALID')
+      // Asked (the AS calls it active), then refused on its answer.
+      expect(introspections()).toBeGreaterThan(before)
+    }
+  })
+
+  it('INTRO-10 oidc-provider\'s ID token (even one naming the API in "aud") is refused, and never introspected', async () => {
+    const token = await idTokenFor(world)
+    const before = introspections()
+    for (const mount of ['/oauth2', '/basic-json', '/all-tokens', '/no-introspection']) {
+      const response = await callAPI({ url: url(`${mount}/accounts`), ca, headers: { authorization: `Bearer ${token}` } })
+      expect(response.status, mount).toBe(401)
+      expect(challenge(response).error).toBe('invalid_token')
+    }
+    expect(introspections()).toBe(before)
+  })
+
+  it('INTRO-10 its access tokens (resource indicator: "aud" is the API) still pass; with requireAudience off too', async () => {
+    for (const mount of ['/basic-json', '/no-aud-required']) {
+      const key = await dpopKey()
+      const { token } = await tokenFor(world, 'opaque', { dpopKey: key })
+      const response = await getWithDPoP(url(`${mount}/accounts`), ca, token, key)
+      expect(response.status, mount).toBe(200)
+      expect(json(response)).toMatchObject({ source: 'introspection', clientId: 'opaque-client' })
+    }
   })
 })
 

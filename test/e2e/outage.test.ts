@@ -53,7 +53,8 @@ describe('authorization server stopped', () => {
     const introspected = await getWithDPoP(url('/warm/accounts'), ca, opaque, key)
     expect(introspected.status).toBe(503)
     expect(json(introspected).error).toBe('temporarily_unavailable')
-    expect(String(json(introspected).error_description)).toMatch(/introspection failed/)
+    // The issuer is named, never the endpoint (LEAK-01).
+    expect(String(json(introspected).error_description)).toBe(`token introspection at issuer "${world.as.issuer}" failed`)
     expect(errorCode(introspected)).toBe('ERR_INTROSPECTION_UNAVAILABLE')
     expect(introspected.headers['retry-after']).toBeDefined()
 

@@ -123,3 +123,31 @@ export async function tokenFor(
   })
   return { token: issued.access_token, nonceChallenges: issued.nonceChallenges, tokenType: issued.token_type }
 }
+
+/**
+ * A refresh token of the `opaque` client, made by oidc-provider's own models exactly as its token
+ * endpoint does after an authorization code grant with `offline_access` (this setup's clients use
+ * `client_credentials`, which issues none). oidc-provider introspects it as active, with no `aud`
+ * and no `token_type`.
+ */
+export async function refreshTokenFor(world: World): Promise<string> {
+  const { provider, clients } = world.as
+  const client = await provider.Client.find(clients.opaque.clientId)
+  if (client === undefined) throw new Error('the opaque client is not registered')
+  const grant = new provider.Grant({ clientId: client.clientId, accountId: 'user-1' })
+  grant.addOIDCScope('openid offline_access')
+  grant.addResourceScope(AUDIENCE, 'accounts:read')
+  const grantId = await grant.save()
+  return new provider.RefreshToken({ client, accountId: 'user-1', grantId, gty: 'authorization_code', scope: 'openid offline_access' }).save()
+}
+
+/** An ID token for the `opaque` client, signed by oidc-provider with its keys (`aud` the client, no `typ`). */
+export async function idTokenFor(world: World): Promise<string> {
+  const { provider, clients } = world.as
+  const client = await provider.Client.find(clients.opaque.clientId)
+  if (client === undefined) throw new Error('the opaque client is not registered')
+  const token = new provider.IdToken({ sub: 'user-1' }, { client })
+  Object.assign(token, { scope: 'openid' }) // read by its claims mask; not in the model's types
+  token.set('aud', [client.clientId, AUDIENCE])
+  return token.issue({ use: 'idtoken' })
+}

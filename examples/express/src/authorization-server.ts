@@ -73,6 +73,8 @@ export interface AuthorizationServer {
   readonly clients: RegisteredClients
   /** Requests received per path (`/token/introspection`, `/jwks`, …). */
   readonly hits: ReadonlyMap<string, number>
+  /** The oidc-provider instance: tests mint other kinds of tokens (refresh tokens, ID tokens) with its models. */
+  readonly provider: ProviderInstance
   /** Stops listening and drops open connections. */
   close(): Promise<void>
 }
@@ -308,6 +310,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     audience,
     clients,
     hits,
+    provider,
     close: stop,
   }
 }

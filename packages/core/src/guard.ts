@@ -104,6 +104,7 @@ function createIntrospector(
     endpoint,
     responseFormat: settings.responseFormat,
     tokens: settings.tokens,
+    tokenPrefix: settings.tokenPrefix,
     cache: settings.cache,
     timeoutMs: settings.timeoutMs,
     fetch: transport,
@@ -203,14 +204,16 @@ class ResourceGuard implements Guard {
   readonly #jwtRules: JWTAccessTokenRules
   readonly #bindingRules: BindingRules
   readonly #challenge: ChallengeConfig
-  /** Introspectors by issuer, in configuration order (opaque tokens are asked of each in turn). */
+  /** Introspectors by issuer; an opaque token goes to the one that claims it (`#introspectorFor`). */
   readonly #introspectors: ReadonlyMap<string, TokenIntrospector>
-  readonly #introspectionRules: IntrospectionClaimRules
+  /** What an active answer must satisfy, by issuer (`requireAudience` is per issuer). */
+  readonly #introspectionRules: ReadonlyMap<string, IntrospectionClaimRules>
 
   constructor(options: ResolvedOptions, backend: CryptoBackend, platform: Platform) {
     this.#options = options
     const keyStores = new Map<string, IssuerKeyStore>()
     const introspectors = new Map<string, TokenIntrospector>()
+    const introspectionRules = new Map<string, IntrospectionClaimRules>()
     for (const [name, issuer] of options.issuers) {
       const context = { fetch: options.fetch, httpTimeoutMs: options.httpTimeoutMs, clock: options.clock }
       const metadata = new IssuerMetadata(name, context)
@@ -224,10 +227,12 @@ class ResourceGuard implements Guard {
       keyStores.set(name, keyStore)
       if (issuer.introspection !== undefined) {
         introspectors.set(name, createIntrospector(issuer, issuer.introspection, { options, backend, platform, metadata, keyStore }))
+        const { audiences, clockTolerance, maxTokenLifetime } = options
+        introspectionRules.set(name, { audiences, clockTolerance, maxTokenLifetime, requireAudience: issuer.introspection.requireAudience })
       }
     }
     this.#introspectors = introspectors
-    this.#introspectionRules = options
+    this.#introspectionRules = introspectionRules
     this.#credentialRules = { dpopEnabled: options.dpop.enabled, maxTokenLength: options.maxTokenLength }
     this.#jwtRules = {
       ...options,
@@ -415,19 +420,39 @@ class ResourceGuard implements Guard {
     return { issuer, claims, scopes, source: 'jwt', kid }
   }
 
-  /** Step 3 for anything else: asked of each issuer that introspects, in order; the first active answer counts. */
+  /**
+   * Step 3 for anything else: asked of exactly one issuer, the one that claims the token (never of
+   * each in turn: issuer A must not see issuer B's tokens), and its answer must describe an access
+   * token for this API.
+   */
   async #introspectOpaque(token: string, now: number): Promise<VerifiedToken> {
     if (this.#introspectors.size === 0) {
       const jwe = countSegments(token) === 5
       throw new GuardError('ERR_TOKEN_MALFORMED', jwe ? 'encrypted (JWE) access tokens are not accepted' : 'the access token is not a JWT')
     }
-    for (const [issuer, introspector] of this.#introspectors) {
-      const response = await introspector.introspect(token)
-      if (!isActive(response)) continue
-      checkIntrospectionClaims(response, issuer, now, this.#introspectionRules)
-      return { issuer, claims: response as JWTAccessTokenClaims, scopes: Object.freeze(readScopes(response, this.#options.scopeClaim)), source: 'introspection', kid: undefined }
+    const introspector = this.#introspectorFor(token)
+    if (introspector === undefined) {
+      throw new GuardError('ERR_TOKEN_MALFORMED', 'the access token is not a JWT, and no issuer introspects tokens of its form')
     }
-    throw new GuardError('ERR_TOKEN_INACTIVE', 'the access token is not active')
+    const issuer = introspector.issuer
+    const response = await introspector.introspect(token)
+    if (!isActive(response)) throw new GuardError('ERR_TOKEN_INACTIVE', 'the access token is not active')
+    checkIntrospectionClaims(response, issuer, now, this.#introspectionRules.get(issuer) as IntrospectionClaimRules)
+    return { issuer, claims: response as JWTAccessTokenClaims, scopes: Object.freeze(readScopes(response, this.#options.scopeClaim)), source: 'introspection', kid: undefined }
+  }
+
+  /**
+   * The introspector that claims an opaque token: the issuer whose `tokenPrefix` it starts with, else
+   * the one without a prefix; `createGuard` made sure at most one of each can match.
+   */
+  #introspectorFor(token: string): TokenIntrospector | undefined {
+    let unprefixed: TokenIntrospector | undefined
+    for (const introspector of this.#introspectors.values()) {
+      const prefix = introspector.tokenPrefix
+      if (prefix === undefined) unprefixed = introspector
+      else if (token.startsWith(prefix)) return introspector
+    }
+    return unprefixed
   }
 
   requireScopes(auth: AuthContext, scopes: readonly string[]): void {

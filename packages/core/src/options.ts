@@ -42,6 +42,20 @@ export interface IntrospectionOptions {
   responseFormat?: 'json' | 'jwt'
   /** `opaque` (default): JWTs are verified locally, other tokens introspected. `all`: JWTs are also introspected (revocation). */
   tokens?: 'opaque' | 'all'
+  /**
+   * Refuse an active answer without an `aud` naming this API (default `true`; RFC 9068 §4 holds JWTs to
+   * the same). `false` only for an authorization server that never sends `aud`: it must then answer
+   * `active: false` to this client for every token that is not an access token for this API (refresh
+   * tokens are active too). An `aud` that is present is checked either way.
+   */
+  requireAudience?: boolean
+  /**
+   * The fixed start of this issuer's opaque tokens (e.g. Ory Hydra's `ory_at_`). Opaque tokens go to
+   * exactly one issuer: the one whose prefix they start with, else the one issuer without a prefix;
+   * with a prefix set, other opaque tokens are never sent to this issuer. Needed when several issuers
+   * introspect (all but one of them); JWTs go by their verified `iss`, never by prefix.
+   */
+  tokenPrefix?: string
   /** `false`, or `{ ttl?, negativeTtl?, store?, max? }` (seconds; defaults 60 and 10; in-memory store of 10 000). */
   cache?: false | { ttl?: number; negativeTtl?: number; store?: IntrospectionCacheStore; max?: number }
   /** Milliseconds one introspection call may take. Default 5000. */
@@ -181,7 +195,9 @@ export const MIN_NONCE_SECRET_BYTES = 32
 export const DEFAULT_INTROSPECTION_TTL = 60
 export const DEFAULT_INTROSPECTION_NEGATIVE_TTL = 10
 const AUTH_METHODS: readonly IntrospectionAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth']
-const INTROSPECTION_OPTIONS = ['endpoint', 'clientId', 'clientSecret', 'authMethod', 'privateKey', 'certificate', 'responseFormat', 'tokens', 'cache', 'timeout']
+const INTROSPECTION_OPTIONS = ['endpoint', 'clientId', 'clientSecret', 'authMethod', 'privateKey', 'certificate', 'responseFormat', 'tokens', 'requireAudience', 'tokenPrefix', 'cache', 'timeout']
+/** RFC 6750 §2.1 `b64token` characters (DPoP's `token68` is the same set): a prefix with others matches no token. */
+const TOKEN_PREFIX = /^[A-Za-z0-9\-._~+/]+$/
 
 /**
  * Algorithms each profile allows (FAPI 2.0 §5.4.1, FAPI 1.0 Part 2 §8.6, RFC 9068 §2.1). `Ed25519` is the
@@ -246,6 +262,8 @@ export interface ResolvedIntrospection {
   readonly certificate: { readonly cert: string; readonly key: string } | undefined
   readonly responseFormat: 'json' | 'jwt'
   readonly tokens: 'opaque' | 'all'
+  readonly requireAudience: boolean
+  readonly tokenPrefix: string | undefined
   readonly cache: { readonly store: IntrospectionCacheStore; readonly ttlMs: number; readonly negativeTtlMs: number } | undefined
   readonly timeoutMs: number
 }
@@ -440,6 +458,12 @@ function checkIntrospection(option: string, value: unknown, clock: (() => number
   if (responseFormat !== 'json' && responseFormat !== 'jwt') fail(`${option}.responseFormat`, 'must be "json" or "jwt"')
   const tokens = value.tokens ?? 'opaque'
   if (tokens !== 'opaque' && tokens !== 'all') fail(`${option}.tokens`, 'must be "opaque" or "all"')
+  const requireAudience = value.requireAudience === undefined ? true : value.requireAudience
+  if (typeof requireAudience !== 'boolean') fail(`${option}.requireAudience`, 'must be true or false')
+  const tokenPrefix = value.tokenPrefix
+  if (tokenPrefix !== undefined && (typeof tokenPrefix !== 'string' || !TOKEN_PREFIX.test(tokenPrefix))) {
+    fail(`${option}.tokenPrefix`, 'must be a non-empty string of access-token characters (RFC 6750 b64token)')
+  }
   return {
     endpoint: value.endpoint === undefined ? undefined : checkKeyURL(`${option}.endpoint`, value.endpoint),
     clientId,
@@ -449,6 +473,8 @@ function checkIntrospection(option: string, value: unknown, clock: (() => number
     certificate: certificate as { cert: string; key: string } | undefined,
     responseFormat,
     tokens,
+    requireAudience,
+    tokenPrefix,
     cache: checkIntrospectionCache(`${option}.cache`, value.cache, clock),
     timeoutMs: checkNumber(`${option}.timeout`, value.timeout, DEFAULT_HTTP_TIMEOUT, { min: 1 }),
   }
@@ -495,7 +521,34 @@ function checkIssuers(options: GuardOptions): Map<string, ResolvedIssuer> {
     if (issuers.has(resolved.issuer)) fail(name, `repeats issuer "${resolved.issuer}"`)
     issuers.set(resolved.issuer, resolved)
   })
+  checkTokenRouting(issuers)
   return issuers
+}
+
+/**
+ * An opaque token must go to exactly one issuer (sending it to each in turn shows every issuer the
+ * others' tokens): with several issuers that introspect, at most one may lack `tokenPrefix`, and no
+ * prefix may start another (a token would match both).
+ */
+function checkTokenRouting(issuers: ReadonlyMap<string, ResolvedIssuer>): void {
+  const introspecting = [...issuers.values()].filter((entry) => entry.introspection !== undefined)
+  if (introspecting.length < 2) return
+  const unprefixed = introspecting.filter((entry) => entry.introspection?.tokenPrefix === undefined)
+  if (unprefixed.length > 1) {
+    fail(
+      'issuer',
+      `has ${unprefixed.length} issuers that introspect without "introspection.tokenPrefix" (${unprefixed.map((entry) => `"${entry.issuer}"`).join(', ')}): ` +
+        'an opaque token could not be sent to exactly one of them; give all but one a tokenPrefix',
+    )
+  }
+  const prefixed = introspecting.flatMap((entry) => (entry.introspection?.tokenPrefix === undefined ? [] : [[entry.issuer, entry.introspection.tokenPrefix] as const]))
+  for (const [issuer, prefix] of prefixed) {
+    for (const [other, otherPrefix] of prefixed) {
+      if (issuer !== other && otherPrefix.startsWith(prefix)) {
+        fail('issuer', `has token prefixes that overlap: "${prefix}" of "${issuer}" also matches tokens of "${other}" ("${otherPrefix}")`)
+      }
+    }
+  }
 }
 
 function checkSwitch(option: string, value: unknown, known: readonly string[]): Record<string, unknown> | false {

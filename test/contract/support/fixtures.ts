@@ -12,8 +12,8 @@ import {
 import type { GuardOptions } from '@fapi-guard/core'
 
 /** The three guard configurations every adapter serves, each on its own app (own guard, own replay store). */
-export type GuardName = 'base' | 'nonce' | 'proxy'
-export const GUARD_NAMES: readonly GuardName[] = ['base', 'nonce', 'proxy']
+export type GuardName = 'base' | 'nonce' | 'proxy' | 'introspection'
+export const GUARD_NAMES: readonly GuardName[] = ['base', 'nonce', 'proxy', 'introspection']
 
 /** The API's identifier: the tokens' `aud` and the RFC 9728 `resource`. */
 export const RESOURCE_IDENTIFIER = 'https://api.example.test'
@@ -25,6 +25,10 @@ export const PUBLIC_ORIGIN = 'https://public.example.test'
 export const UNTRUSTED_SETUP_PROXY = '192.0.2.10'
 /** Guard-wide step-up of the `proxy` guard: seconds since `auth_time`. */
 export const PROXY_GUARD_MAX_AGE = 3600
+/** The `introspection` guard's second issuer claims opaque tokens starting with this. */
+export const DOWN_TOKEN_PREFIX = 'down_'
+/** An API key in the query of the down issuer's introspection endpoint: no answer may show it. */
+export const INTROSPECTION_API_KEY = 'k3y-contract-5e4d3c2b1a'
 
 /** Keys, certificates and issuers made at test time, shared by every adapter. */
 export interface Fixtures {
@@ -79,6 +83,8 @@ export async function createFixtures(): Promise<Fixtures> {
  * - `base`: a proxy at another address is trusted, so forwarded headers from the suite's client (loopback) are not.
  * - `nonce`: DPoP server nonces (RFC 9449 §9).
  * - `proxy`: loopback is a trusted proxy (forwarded URL, RFC 9440 `Client-Cert`), and a guard-wide step-up `maxAge`.
+ * - `introspection`: both issuers introspect; the down one claims opaque tokens by `tokenPrefix`, at an
+ *   endpoint with an API key in its query.
  */
 export function guardOptions(name: GuardName, fixtures: Fixtures): GuardOptions {
   const base: GuardOptions = {
@@ -95,5 +101,22 @@ export function guardOptions(name: GuardName, fixtures: Fixtures): GuardOptions 
       return { ...base, dpop: { nonce: { secret: fixtures.nonceSecret } } }
     case 'proxy':
       return { ...base, proxy: { trusted: ['loopback'], certificateHeader: 'client-cert' }, maxAge: PROXY_GUARD_MAX_AGE }
+    case 'introspection':
+      return {
+        ...base,
+        issuer: [
+          { issuer: fixtures.issuer.issuer, introspection: { ...fixtures.issuer.introspectionClient, cache: false } },
+          {
+            issuer: fixtures.downIssuer.issuer,
+            introspection: {
+              endpoint: `${fixtures.downIssuer.introspectionEndpoint}?api_key=${INTROSPECTION_API_KEY}`,
+              clientId: 'contract-api',
+              clientSecret: 'contract-secret',
+              tokenPrefix: DOWN_TOKEN_PREFIX,
+              cache: false,
+            },
+          },
+        ],
+      }
   }
 }

@@ -98,5 +98,5 @@ export async function verifyJWTAccessToken(
 
 /** Re-throws a `GuardError` with the scheme the client used, so its challenge carries the error. */
 export function withScheme(error: GuardError, scheme: AuthScheme): GuardError {
-  return error.scheme === scheme ? error : new GuardError(error.code, error.description, { scheme, scope: error.scope })
+  return error.scheme === scheme ? error : new GuardError(error.code, error.description, { scheme, scope: error.scope, cause: error.cause })
 }

@@ -13,13 +13,19 @@ export interface GuardErrorDetail {
   readonly acrValues?: string | undefined
   /** Seconds allowed since the last active authentication (`insufficient_user_authentication`, RFC 9470 §3). */
   readonly maxAge?: number | undefined
+  /**
+   * The precise fault behind the refusal, for operators (an `HTTPExchangeError` naming the endpoint,
+   * without userinfo or query). Kept as the error's `cause`; never in the response.
+   */
+  readonly cause?: unknown
 }
 
 /**
  * Why `verify` refused a request. The only kind of error `verify` throws.
  *
  * Adapters copy `status`, `headers` and `{ error, error_description }` (see `toJSON`) to the response;
- * nothing else. `description` never contains a token, a secret or a key.
+ * nothing else. `description` never contains a token, a secret, a key or an endpoint's address; the
+ * operator's detail of a fault, where there is one, is the standard `cause`.
  */
 export class GuardError extends Error {
   override readonly name = 'GuardError'
@@ -52,7 +58,8 @@ export class GuardError extends Error {
     headers: Record<string, string> = {},
     describe = true,
   ) {
-    super(description)
+    // `cause` is a non-enumerable own property (ES2022): adapters send `toJSON()` only, so it never reaches a client.
+    super(description, detail.cause === undefined ? undefined : { cause: detail.cause })
     const kind = ERROR_TABLE[code]
     this.status = kind.status
     this.error = kind.error

@@ -6,7 +6,17 @@ export interface IntrospectionClaimRules {
   readonly audiences: ReadonlySet<string>
   readonly clockTolerance: number
   readonly maxTokenLifetime: number
+  /** Whether an answer without `aud` is refused (`introspection.requireAudience`, default true). */
+  readonly requireAudience: boolean
 }
+
+/**
+ * `token_type` values (compared case-insensitively) that describe an access token: the RFC 6749 §7.1
+ * types this guard checks (`Bearer`, `DPoP`), and the access-token names of RFC 7009 §2.1 and RFC 8693
+ * §3. Anything else (`refresh_token`, RFC 8693's `N_A`, `mac`, an ID token type) is not an access token
+ * for this API.
+ */
+const ACCESS_TOKEN_TYPES: ReadonlySet<string> = new Set(['bearer', 'dpop', 'access_token', 'urn:ietf:params:oauth:token-type:access_token'])
 
 /** RFC 7662 §2.2: `active` must be the boolean `true`; `false`, a string, a number or nothing means inactive (E02, E13). */
 export function isActive(response: Record<string, unknown>): boolean {
@@ -16,9 +26,11 @@ export function isActive(response: Record<string, unknown>): boolean {
 /**
  * What an active introspection result must still satisfy here (RFC 7662 §2.2, RFC 9700 §2.3): `exp`
  * present, a finite number of seconds, in the future and not further ahead than `maxTokenLifetime`;
- * `nbf` not in the future; `iss`, when present, the issuer asked; `aud`, when present, naming this
- * resource server; `sub`, `client_id` strings when present; a `token_type` of DPoP only with `cnf.jkt`;
- * `cnf` itself left to the binding step.
+ * `nbf` not in the future; `iss`, when present, the issuer asked; `aud` naming this resource server
+ * (required unless `requireAudience` is off, as RFC 9068 §4 requires of a JWT: a refresh token is
+ * active too, and oidc-provider describes it without `aud` or `token_type`); `token_type`, when
+ * present, an access-token type; `sub`, `client_id` strings when present; a `token_type` of DPoP only
+ * with `cnf.jkt`; `cnf` itself left to the binding step.
  */
 export function checkIntrospectionClaims(
   response: Record<string, unknown>,
@@ -41,6 +53,9 @@ export function checkIntrospectionClaims(
   if (iss !== undefined && iss !== issuer) {
     throw new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', 'the introspection "iss" is not the issuer that was asked')
   }
+  if (aud === undefined && rules.requireAudience) {
+    throw new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', 'the introspection answer has no "aud" naming this resource server')
+  }
   if (aud !== undefined) {
     const list = typeof aud === 'string' ? [aud] : aud
     if (!Array.isArray(list) || !list.some((item) => typeof item === 'string' && rules.audiences.has(item))) {
@@ -59,6 +74,9 @@ export function checkIntrospectionClaims(
   // RFC 9449 §6.2: a DPoP-bound token is described with `cnf.jkt`. A `token_type` of DPoP (compared
   // case-insensitively, RFC 6749 §7.1) without it announces a binding that cannot be checked (attacks E10).
   const tokenType = response.token_type
+  if (tokenType !== undefined && !(typeof tokenType === 'string' && ACCESS_TOKEN_TYPES.has(tokenType.toLowerCase()))) {
+    throw new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', 'the introspection "token_type" is not an access token type')
+  }
   if (typeof tokenType === 'string' && tokenType.toLowerCase() === 'dpop' && !(isPlainObject(response.cnf) && response.cnf.jkt !== undefined)) {
     throw new GuardError('ERR_CNF_INVALID', 'the introspection "token_type" is DPoP but "cnf" has no "jkt"')
   }

@@ -22,6 +22,8 @@ export interface IntrospectionRules {
   readonly endpoint: () => Promise<URL>
   readonly responseFormat: 'json' | 'jwt'
   readonly tokens: 'opaque' | 'all'
+  /** Opaque tokens this issuer claims start with it; `undefined`: every opaque token no other issuer claims. */
+  readonly tokenPrefix: string | undefined
   readonly cache: { readonly store: IntrospectionCacheStore; readonly ttlMs: number; readonly negativeTtlMs: number } | undefined
   readonly timeoutMs: number
   readonly fetch: typeof fetch
@@ -32,8 +34,9 @@ export interface IntrospectionRules {
   readonly algorithms: ReadonlySet<string>
 }
 
-function unavailable(description: string): GuardError {
-  return new GuardError('ERR_INTROSPECTION_UNAVAILABLE', description)
+/** A 503 whose description names at most the issuer; `cause` (operator-only) holds the precise fault. */
+function unavailable(description: string, cause?: unknown): GuardError {
+  return new GuardError('ERR_INTROSPECTION_UNAVAILABLE', description, cause === undefined ? {} : { cause })
 }
 
 /**
@@ -58,6 +61,10 @@ export class TokenIntrospector {
 
   get issuer(): string {
     return this.#rules.issuer
+  }
+
+  get tokenPrefix(): string | undefined {
+    return this.#rules.tokenPrefix
   }
 
   async introspect(token: string): Promise<Record<string, unknown>> {
@@ -107,8 +114,8 @@ export class TokenIntrospector {
     let endpoint: URL
     try {
       endpoint = await rules.endpoint()
-    } catch {
-      throw unavailable(`the introspection endpoint of issuer "${rules.issuer}" is unknown`)
+    } catch (error) {
+      throw unavailable(`the introspection endpoint of issuer "${rules.issuer}" is unknown`, error)
     }
     const headers: Record<string, string> = {
       'content-type': 'application/x-www-form-urlencoded',
@@ -125,7 +132,8 @@ export class TokenIntrospector {
     try {
       document = await fetchDocument(endpoint, { method: 'POST', headers, body: body.toString() }, rules.fetch, rules.timeoutMs, MAX_INTROSPECTION_RESPONSE_BYTES)
     } catch (error) {
-      if (error instanceof HTTPExchangeError) throw unavailable(`token introspection failed: ${error.message}`)
+      // The endpoint's address, query (an API key) or userinfo are for the operator (`cause`), never the client.
+      if (error instanceof HTTPExchangeError) throw unavailable(`token introspection at issuer "${rules.issuer}" failed`, error)
       throw error
     }
     if (rules.responseFormat === 'jwt') {

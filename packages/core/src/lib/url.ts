@@ -18,3 +18,12 @@ export function parseURL(value: string): URL | undefined {
 export function isSecureOrLoopback(url: URL): boolean {
   return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackURL(url))
 }
+
+/**
+ * The URL as it may appear in an operator's log: scheme, host and path, without userinfo, query or
+ * fragment (where API keys and credentials ride). Never for a client-visible description, which names
+ * the issuer instead (an endpoint's host may be an internal address).
+ */
+export function redactURL(url: URL): string {
+  return `${url.protocol}//${url.host}${url.pathname}`
+}

@@ -20,6 +20,7 @@ import {
   NOW,
   readReference,
   readVectors,
+  refusal,
   refused,
   startAS,
   type StubAS,
@@ -257,11 +258,11 @@ describe.each(backends)('introspection answers ($name)', ({ createGuard }) => {
       const proof = await createDPoPProof({ key: dpopKey, method: 'GET', url: API, accessToken: 'opaque-tt', iat: clock.seconds })
       await invalidToken(guard.verify(call('opaque-tt', { scheme: 'DPoP', proof, certificate: certificate.cert })), 'ERR_CNF_INVALID')
     }
-    // token_type "DPoP" with cnf.jkt, or "Bearer" / "N_A" without: accepted (as bound / as bearer).
+    // token_type "DPoP" with cnf.jkt, or "Bearer" without: accepted (as bound / as bearer). ("N_A" says "not an access token": INTRO-11.)
     const bound = setup('opaque-tt', active(clock, { token_type: 'DPoP', cnf: { jkt: dpopKey.thumbprint } }), {}, clock)
     const proof = await createDPoPProof({ key: dpopKey, method: 'GET', url: API, accessToken: 'opaque-tt', iat: clock.seconds })
     expect((await bound.verify(call('opaque-tt', { scheme: 'DPoP', proof }))).binding.dpop?.jkt).toBe(dpopKey.thumbprint)
-    for (const tokenType of ['Bearer', 'N_A']) {
+    for (const tokenType of ['Bearer']) {
       const bearer = setup('opaque-tt', active(clock, { token_type: tokenType }), {}, clock)
       expect((await bearer.verify(call('opaque-tt'))).source).toBe('introspection')
     }
@@ -284,7 +285,8 @@ describe.each(backends)('introspection answers ($name)', ({ createGuard }) => {
       issuer: 'https://server.example.com',
       audience: 'https://resource.example.org',
       clock: clock.now,
-      introspection: { endpoint: as.endpoint, clientId: 'rs', clientSecret: 'rs:Mku-6g_lCzKIdz4fsN7kYcya+Ti' },
+      // The §6.2 answer has no "aud": this AS is taken for one that never sends it (the documented opt-out).
+      introspection: { endpoint: as.endpoint, clientId: 'rs', clientSecret: 'rs:Mku-6g_lCzKIdz4fsN7kYcya+Ti', requireAudience: false },
     })
     // Two dots, but "Kz~8mXK1EalYznwH-LC-1fBAo" is no base64url JSON object: the token is opaque and introspected.
     expect(request.access_token.split('.')).toHaveLength(3)
@@ -314,7 +316,7 @@ describe.each(backends)('introspection answers ($name)', ({ createGuard }) => {
       audience: 'https://resource.example.org',
       profile: 'oauth2',
       clock: clock.now,
-      introspection: { endpoint: as.endpoint, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
+      introspection: { endpoint: as.endpoint, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, requireAudience: false },
     })
     for (const headers of [{}, { dpop: request.proof_jwt }]) {
       const error = await invalidToken(
@@ -333,7 +335,8 @@ describe.each(backends)('introspection answers ($name)', ({ createGuard }) => {
       issuer: 'https://server.example.com',
       audience: AUDIENCE,
       clock: clock.now,
-      introspection: { endpoint: as.endpoint, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, cache: false },
+      // The §3.2 answer has no "aud" (the documented opt-out).
+      introspection: { endpoint: as.endpoint, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, cache: false, requireAudience: false },
     })
     await invalidToken(guard.verify(call('opaque-mtls03', { certificate: FIXTURE_PEM })), 'ERR_MTLS_CERTIFICATE_MISMATCH')
     as.answers.set('opaque-mtls03', { ...example, cnf: { 'x5t#S256': FIXTURE_THUMBPRINT } })
@@ -356,35 +359,165 @@ describe.each(backends)('introspection answers ($name)', ({ createGuard }) => {
     expect(as.calls()).toBe(before)
   })
 
-  it('several issuers: asked in order, the first active answer counts; "iss" must be the issuer asked; a fault at the first is a 503', async () => {
+  it('INTRO-10 an active answer must name this API in "aud": none (a refresh token, as oidc-provider describes one), a foreign or malformed one → 401', async () => {
     const clock = new Clock()
+    // oidc-provider's answer for its refresh token: no "aud", no "token_type".
+    const refreshToken = { active: true, client_id: 'client-1', exp: clock.seconds + 3600, iat: clock.seconds, iss: ISSUER, sub: 'user-1', scope: 'openid offline_access' }
+    const answers = [refreshToken, active(clock, { aud: undefined }), active(clock, { aud: [] }), active(clock, { aud: null }), active(clock, { aud: 'https://other.example.test' }), active(clock, { aud: [AUDIENCE.toUpperCase()] }), active(clock, { aud: [7] })]
+    for (const answer of answers) {
+      const error = await invalidToken(setup('opaque-aud', answer, {}, clock).verify(call('opaque-aud')), 'ERR_INTROSPECTION_CLAIM_INVALID')
+      expect(error.description).toContain('"aud"')
+    }
+    for (const aud of [AUDIENCE, ['https://other.example.test', AUDIENCE]]) {
+      expect((await setup('opaque-aud', active(clock, { aud }), {}, clock).verify(call('opaque-aud'))).source).toBe('introspection')
+    }
+  })
+
+  it('INTRO-10 requireAudience: false (an AS that never sends "aud") accepts an answer without one; an "aud" that is present is still checked; the opt-out is per issuer', async () => {
+    const clock = new Clock()
+    const optOut = createGuard(guardOptions(as, clock, { cache: false, requireAudience: false }))
+    as.answers.set('opaque-no-aud', active(clock, { aud: undefined }))
+    expect((await optOut.verify(call('opaque-no-aud'))).source).toBe('introspection')
+    as.answers.set('opaque-foreign', active(clock, { aud: 'https://other.example.test' }))
+    await invalidToken(optOut.verify(call('opaque-foreign')), 'ERR_INTROSPECTION_CLAIM_INVALID')
+    as.answers.set('opaque-refresh', active(clock, { aud: undefined, token_type: 'refresh_token' }))
+    await invalidToken(optOut.verify(call('opaque-refresh')), 'ERR_INTROSPECTION_CLAIM_INVALID')
     const second = await startAS()
     try {
-      const A = 'https://a.example.test'
       const B = 'https://b.example.test'
+      const settings = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, cache: false } as const
       const guard = createGuard({
         issuer: [
-          { issuer: A, introspection: { endpoint: as.endpoint, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, cache: false } },
-          { issuer: B, introspection: { endpoint: second.endpoint, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, cache: false } },
+          { issuer: ISSUER, introspection: { ...settings, endpoint: as.endpoint, tokenPrefix: 'a_' } },
+          { issuer: B, introspection: { ...settings, endpoint: second.endpoint, requireAudience: false } },
         ],
         audience: AUDIENCE,
         profile: 'oauth2',
         clock: clock.now,
       })
-      second.answers.set('opaque-b', active(clock, { iss: B }))
-      expect((await guard.verify(call('opaque-b'))).issuer).toBe(B)
-      expect([as.calls(), second.calls()]).toEqual([1, 1])
+      as.answers.set('a_no-aud', active(clock, { aud: undefined }))
+      second.answers.set('b-no-aud', active(clock, { aud: undefined, iss: B }))
+      await invalidToken(guard.verify(call('a_no-aud')), 'ERR_INTROSPECTION_CLAIM_INVALID')
+      expect((await guard.verify(call('b-no-aud'))).issuer).toBe(B)
+    } finally {
+      await second.close()
+    }
+  })
+
+  it('INTRO-11 a "token_type" that is not an access token type (refresh, ID, N_A, mac, not a string) → 401, whatever "aud" says', async () => {
+    const clock = new Clock()
+    const refusedTypes: unknown[] = [
+      'refresh_token',
+      'Refresh',
+      'urn:ietf:params:oauth:token-type:refresh_token',
+      'urn:ietf:params:oauth:token-type:id_token',
+      'id_token',
+      'N_A',
+      'mac',
+      'bearer ',
+      '',
+      7,
+      null,
+      true,
+      ['Bearer'],
+      { type: 'Bearer' },
+    ]
+    for (const tokenType of refusedTypes) {
+      const error = await invalidToken(
+        setup('opaque-tt', active(clock, { token_type: tokenType }), {}, clock).verify(call('opaque-tt')),
+        'ERR_INTROSPECTION_CLAIM_INVALID',
+      )
+      expect(error.description, String(tokenType)).toContain('"token_type"')
+    }
+    for (const tokenType of ['Bearer', 'bearer', 'BEARER', 'access_token', 'urn:ietf:params:oauth:token-type:access_token', undefined]) {
+      const auth = await setup('opaque-tt', active(clock, { token_type: tokenType }), {}, clock).verify(call('opaque-tt'))
+      expect(auth.source, String(tokenType)).toBe('introspection')
+    }
+  })
+
+  it('INTRO-12 several issuers: an opaque token goes to exactly one (its tokenPrefix, else the one without); the others never see it', async () => {
+    const clock = new Clock()
+    const second = await startAS()
+    const third = await startAS()
+    try {
+      const A = 'https://a.example.test'
+      const B = 'https://b.example.test'
+      const C = 'https://c.example.test'
+      const settings = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, cache: false } as const
+      const guard = createGuard({
+        issuer: [
+          { issuer: A, introspection: { ...settings, endpoint: as.endpoint, tokenPrefix: 'a_' } },
+          { issuer: B, introspection: { ...settings, endpoint: second.endpoint } },
+          { issuer: C, introspection: { ...settings, endpoint: third.endpoint, tokenPrefix: 'c.' } },
+        ],
+        audience: AUDIENCE,
+        profile: 'oauth2',
+        clock: clock.now,
+      })
+      const seen = (stub: StubAS) => stub.requests.map((received) => received.body.get('token'))
+      as.answers.set('a_token', active(clock, { iss: A }))
+      second.answers.set('b-token', active(clock, { iss: B }))
+      third.answers.set('c.x.y', active(clock, { iss: C }))
+      expect((await guard.verify(call('a_token'))).issuer).toBe(A)
+      expect((await guard.verify(call('b-token'))).issuer).toBe(B)
+      expect((await guard.verify(call('c.x.y'))).issuer).toBe(C)
+      // Inactive at its issuer: refused, never retried at another (which would then see the token).
+      await invalidToken(guard.verify(call('a_unknown')), 'ERR_TOKEN_INACTIVE')
+      await invalidToken(guard.verify(call('b-unknown')), 'ERR_TOKEN_INACTIVE')
       // A says active but names B: refused (never re-attributed).
-      as.answers.set('opaque-a', active(clock, { iss: B }))
-      await invalidToken(guard.verify(call('opaque-a')), 'ERR_INTROSPECTION_CLAIM_INVALID')
-      await invalidToken(guard.verify(call('opaque-none')), 'ERR_TOKEN_INACTIVE')
+      as.answers.set('a_names-b', active(clock, { iss: B }))
+      await invalidToken(guard.verify(call('a_names-b')), 'ERR_INTROSPECTION_CLAIM_INVALID')
+      // A fault at the claiming issuer is a 503, not a reason to ask another.
       as.handler = (_request, res) => {
         res.writeHead(500)
         res.end()
       }
-      await refused(guard.verify(call('opaque-b')), 503, 'temporarily_unavailable', 'ERR_INTROSPECTION_UNAVAILABLE')
+      await refused(guard.verify(call('a_token')), 503, 'temporarily_unavailable', 'ERR_INTROSPECTION_UNAVAILABLE')
+      expect(seen(as)).toEqual(['a_token', 'a_unknown', 'a_names-b', 'a_token'])
+      expect(seen(second)).toEqual(['b-token', 'b-unknown'])
+      expect(seen(third)).toEqual(['c.x.y'])
+    } finally {
+      await second.close()
+      await third.close()
+    }
+  })
+
+  it('INTRO-12 with every introspecting issuer prefixed (or one issuer with a prefix), a token no prefix claims is refused without any call', async () => {
+    const clock = new Clock()
+    const second = await startAS()
+    try {
+      const settings = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, cache: false } as const
+      const both = createGuard({
+        issuer: [
+          { issuer: ISSUER, introspection: { ...settings, endpoint: as.endpoint, tokenPrefix: 'at_a_' } },
+          { issuer: 'https://b.example.test', introspection: { ...settings, endpoint: second.endpoint, tokenPrefix: 'at_b_' } },
+        ],
+        audience: AUDIENCE,
+        profile: 'oauth2',
+        clock: clock.now,
+      })
+      const single = createGuard(guardOptions(as, clock, { cache: false, tokenPrefix: 'at_a_' }))
+      for (const guard of [both, single]) {
+        for (const token of ['at_c_token', 'at_', 'AT_A_token', 'xat_a_token', 'opaque']) {
+          as.answers.set(token, active(clock))
+          const error = await invalidToken(guard.verify(call(token)), 'ERR_TOKEN_MALFORMED')
+          expect(error.description).toContain('no issuer introspects')
+        }
+      }
+      expect(as.calls() + second.calls()).toBe(0)
+      as.answers.set('at_a_token', active(clock))
+      expect((await single.verify(call('at_a_token'))).issuer).toBe(ISSUER)
     } finally {
       await second.close()
     }
+  })
+
+  it('INTRO-12 a JWT goes by its verified "iss", never by prefix: a JWT-shaped token is never introspected by the prefixed issuer', async () => {
+    const clock = new Clock()
+    const guard = createGuard(guardOptions(as, clock, { cache: false, tokenPrefix: 'eyJ' }))
+    const jwtShaped = `${b64u('{"alg":"ES256"}')}.${b64u('{"iss":"x"}')}.sig`
+    as.answers.set(jwtShaped, active(clock))
+    expect((await refusal(guard.verify(call(jwtShaped)))).status).toBe(401)
+    expect(as.calls()).toBe(0)
   })
 })

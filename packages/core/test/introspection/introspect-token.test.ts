@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createLocalIssuer, createTestCertificate, type LocalIssuer, type TestCertificate } from '@fapi-guard/testing'
 import { createGuard as createNodeGuard } from '../../src/node/index.js'
 import { MAX_INTROSPECTION_RESPONSE_BYTES } from '../../src/introspection/introspect-token.js'
+import type { DecisionEvent, GuardError } from '../../src/index.js'
 import { backends } from '../support/backends.js'
 import {
   active,
@@ -18,6 +19,7 @@ import {
   CLIENT_SECRET,
   Clock,
   closedPort,
+  causeOf,
   exposedText,
   guardOptions,
   invalidToken,
@@ -307,7 +309,7 @@ describe.each(backends)('introspection exchange ($name)', ({ createGuard }) => {
     const took = performance.now() - start
     expect(took).toBeGreaterThanOrEqual(140)
     expect(took).toBeLessThan(2000)
-    expect(error.description).toContain('timed out after 150 ms')
+    expect(causeOf(error)).toContain('timed out after 150 ms')
   })
 
   it('E03 a body that stalls after the headers: 503 within the "timeout"', async () => {
@@ -324,7 +326,7 @@ describe.each(backends)('introspection exchange ($name)', ({ createGuard }) => {
     const port = await closedPort()
     const guard = createGuard(guardOptions(as, clock, { endpoint: `http://127.0.0.1:${port}/introspect`, cache: false }))
     const error = await unavailable(guard.verify(call('opaque-1')))
-    expect(error.description).toContain(`127.0.0.1:${port}`)
+    expect(causeOf(error)).toContain(`127.0.0.1:${port}`)
   })
 
   it('E03 connection reset by the AS → 503', async () => {
@@ -340,7 +342,7 @@ describe.each(backends)('introspection exchange ($name)', ({ createGuard }) => {
     for (const fault of ['500', '502', '503', '504', '201', '204', '400', '404']) {
       as.handler = FAULTS[fault]
       const error = await unavailable(guard.verify(call('opaque-1')))
-      expect(error.description).toContain(`answered ${fault}`)
+      expect(causeOf(error)).toContain(`answered ${fault}`)
     }
   })
 
@@ -415,7 +417,7 @@ describe.each(backends)('introspection exchange ($name)', ({ createGuard }) => {
     for (const fault of ['oversized with content-length', 'oversized, chunked']) {
       as.handler = FAULTS[fault]
       const error = await unavailable(guard.verify(call('opaque-1')))
-      expect(error.description).toContain(`over ${MAX_INTROSPECTION_RESPONSE_BYTES} bytes`)
+      expect(causeOf(error)).toContain(`over ${MAX_INTROSPECTION_RESPONSE_BYTES} bytes`)
     }
     // The cap counts bytes, not characters: 100 000 three-byte characters (300 000 bytes) are too many.
     as.handler = (_request, res) => reply(res, 200, { active: true, pad: '€'.repeat(100_000) })
@@ -431,7 +433,7 @@ describe.each(backends)('introspection exchange ($name)', ({ createGuard }) => {
     const guard = createGuard(guardOptions(as, clock, { cache: false, timeout: 8000 }))
     const start = performance.now()
     const error = await unavailable(guard.verify(call('opaque-1')))
-    expect(error.description).toContain(`over ${MAX_INTROSPECTION_RESPONSE_BYTES} bytes`)
+    expect(causeOf(error)).toContain(`over ${MAX_INTROSPECTION_RESPONSE_BYTES} bytes`)
     expect(performance.now() - start).toBeLessThan(3000)
   })
 
@@ -447,7 +449,7 @@ describe.each(backends)('introspection exchange ($name)', ({ createGuard }) => {
           res.end()
         }
         const error = await unavailable(guard.verify(call('opaque-1')))
-        expect(error.description).toContain(`answered ${status}`)
+        expect(causeOf(error)).toContain(`answered ${status}`)
       }
       expect(target.requests).toHaveLength(0)
     } finally {
@@ -531,10 +533,105 @@ describe.each(backends)('introspection exchange ($name)', ({ createGuard }) => {
         for (const secret of secrets) expect(text, `${name} / ${authMethod}`).not.toContain(secret)
       }
     }
-    // The endpoint is named (for operators) — but never with the form body or the headers sent.
+    // The endpoint is named for operators only (the cause), never with the form body or the headers sent.
     const guard = createGuard(guardOptions(as, clock, { cache: false }))
     as.handler = FAULTS['500']
-    expect((await unavailable(guard.verify(call(token)))).description).toBe(`token introspection failed: POST ${as.endpoint} answered 500`)
+    const error = await unavailable(guard.verify(call(token)))
+    expect(error.description).toBe(`token introspection at issuer "${ISSUER}" failed`)
+    expect(causeOf(error)).toBe(`POST ${as.endpoint} answered 500`)
+  })
+})
+
+describe.each(backends)('LEAK: a failing introspection endpoint is named to the operator only ($name)', ({ createGuard }) => {
+  const API_KEY = 'k3y-LEAK-9f8e7d6c5b4a'
+  const LEAK_FAULTS = ['never answers', 'resets the connection', '500', '401 invalid_client', 'non-JSON', 'oversized, chunked', 'a redirect']
+
+  /** Every string a refusal shows the client or an `onDecision` hook. */
+  function clientVisible(error: GuardError, events: DecisionEvent[]): string {
+    return [error.description, error.message, JSON.stringify(error.headers), JSON.stringify(error.toJSON()), JSON.stringify(error), JSON.stringify(events)].join('\n')
+  }
+
+  function expectNoEndpoint(text: string, endpoint: URL, label: string): void {
+    for (const part of [API_KEY, 'api_key', endpoint.pathname, endpoint.port, `${endpoint.hostname}:${endpoint.port}`, 'user', 'pa55word']) {
+      expect(text, `${label}: ${part}`).not.toContain(part)
+    }
+  }
+
+  it('LEAK-01 a configured endpoint with an API key in its query: no refusal, body or onDecision event shows the key, the path or the address; they name the issuer', async () => {
+    const clock = new Clock()
+    const endpoint = new URL(`${as.endpoint}?api_key=${API_KEY}`)
+    for (const name of LEAK_FAULTS) {
+      as.handler = FAULTS[name]
+      const events: DecisionEvent[] = []
+      const guard = createGuard(guardOptions(as, clock, { endpoint: endpoint.href, cache: false, timeout: 150 }, { onDecision: (event) => events.push(event) }))
+      const error = await unavailable(guard.verify(call('opaque-leak')))
+      // The exchange failed (or its body is unreadable: a fixed description).
+      if (name !== 'non-JSON') expect(error.description, name).toBe(`token introspection at issuer "${ISSUER}" failed`)
+      expect(events.map((event) => event.description)).toEqual([error.description])
+      expectNoEndpoint(clientVisible(error, events), endpoint, name)
+    }
+  })
+
+  it('LEAK-01 userinfo in the endpoint (user:pa55word@) never reaches the client either', async () => {
+    const clock = new Clock()
+    const endpoint = new URL(as.endpoint)
+    endpoint.username = 'user'
+    endpoint.password = 'pa55word'
+    endpoint.search = `api_key=${API_KEY}`
+    const events: DecisionEvent[] = []
+    const guard = createGuard(guardOptions(as, clock, { endpoint: endpoint.href, cache: false }, { onDecision: (event) => events.push(event) }))
+    const error = await unavailable(guard.verify(call('opaque-leak')))
+    expect(error.description).toBe(`token introspection at issuer "${ISSUER}" failed`)
+    expectNoEndpoint(clientVisible(error, events), endpoint, 'userinfo')
+  })
+
+  it('LEAK-02 an endpoint from the issuer metadata (internal address, query) is named neither to the client nor in the event', async () => {
+    const clock = new Clock()
+    const stub = await startAS()
+    try {
+      const endpoint = new URL(`${stub.endpoint}?tenant=internal&api_key=${API_KEY}`)
+      stub.metadata = { issuer: stub.origin, introspection_endpoint: endpoint.href }
+      stub.handler = FAULTS['503']
+      const events: DecisionEvent[] = []
+      const guard = createGuard({
+        issuer: stub.origin,
+        audience: AUDIENCE,
+        profile: 'oauth2',
+        clock: clock.now,
+        introspection: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, cache: false },
+        onDecision: (event) => events.push(event),
+      })
+      const error = await unavailable(guard.verify(call('opaque-leak')))
+      expect(error.description).toBe(`token introspection at issuer "${stub.origin}" failed`)
+      const text = clientVisible(error, events)
+      for (const part of [API_KEY, 'tenant=internal', '/introspect']) expect(text).not.toContain(part)
+      expect(causeOf(error)).toBe(`POST ${stub.endpoint} answered 503`)
+    } finally {
+      await stub.close()
+    }
+  })
+
+  it('LEAK-03 the precise cause is kept for the operator as the error\'s cause (endpoint without userinfo or query), through either scheme, never serialized', async () => {
+    const clock = new Clock()
+    const endpoint = new URL(as.endpoint)
+    endpoint.search = `api_key=${API_KEY}`
+    as.handler = FAULTS['500']
+    const guard = createGuard(guardOptions(as, clock, { endpoint: endpoint.href, cache: false }))
+    const bearer = await unavailable(guard.verify(call('opaque-leak')))
+    const proof = 'e30.e30.sig'
+    const dpop = await unavailable(guard.verify(call('opaque-leak', { scheme: 'DPoP', proof })))
+    for (const error of [bearer, dpop, guard.toGuardError(bearer)]) {
+      expect(error.cause).toBeInstanceOf(Error)
+      expect((error.cause as Error).name).toBe('HTTPExchangeError')
+      expect(causeOf(error)).toBe(`POST ${as.endpoint} answered 500`)
+      expect(causeOf(error)).not.toContain(API_KEY)
+      expect(Object.keys(error)).not.toContain('cause')
+      expect(JSON.stringify(error)).not.toContain('answered 500')
+      expect(new TextDecoder().decode(await new Response(JSON.stringify(error.toJSON())).arrayBuffer())).not.toContain('127.0.0.1')
+    }
+    // A refusal that is not a fault carries no cause.
+    as.handler = undefined
+    expect((await invalidToken(guard.verify(call('opaque-inactive')), 'ERR_TOKEN_INACTIVE')).cause).toBeUndefined()
   })
 })
 

@@ -18,6 +18,7 @@ import {
   invalidToken,
   ISSUER,
   NOW,
+  refusal,
   reply,
   startAS,
   unavailable,
@@ -191,11 +192,17 @@ describe.each(backends)('introspection cache ($name)', ({ createGuard }) => {
     const second = await startAS()
     try {
       const B = 'https://b.example.test'
-      const guard = createGuard({
-        issuer: [
-          { issuer: ISSUER, introspection: { endpoint: as.endpoint, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, cache: { store } } },
-          { issuer: B, introspection: { endpoint: second.endpoint, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, cache: { store } } },
-        ],
+      // Two guards on one store (an opaque token goes to one issuer per guard): the same token asked of two issuers.
+      const guardA = createGuard({
+        issuer: ISSUER,
+        introspection: { endpoint: as.endpoint, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, cache: { store } },
+        audience: AUDIENCE,
+        profile: 'oauth2',
+        clock: clock.now,
+      })
+      const guardB = createGuard({
+        issuer: B,
+        introspection: { endpoint: second.endpoint, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, cache: { store } },
         audience: AUDIENCE,
         profile: 'oauth2',
         clock: clock.now,
@@ -203,7 +210,8 @@ describe.each(backends)('introspection cache ($name)', ({ createGuard }) => {
       const tokens = ['opaque-secret-token-one', 'opaque-secret-token-two', 'Kz~8mXK1-dotted.opaque~token.gxU']
       for (const token of tokens) {
         second.answers.set(token, active(clock, { iss: B }))
-        await guard.verify(call(token))
+        await refusal(guardA.verify(call(token)))
+        await guardB.verify(call(token))
       }
       // Each token: a miss at the first issuer (negative entry), an active answer at the second.
       expect(writes).toHaveLength(6)
@@ -221,7 +229,10 @@ describe.each(backends)('introspection cache ($name)', ({ createGuard }) => {
       }
       // The next requests are answered from the store: no call, one read per issuer asked.
       const calls = as.calls() + second.calls()
-      for (const token of tokens) await guard.verify(call(token))
+      for (const token of tokens) {
+        await refusal(guardA.verify(call(token)))
+        await guardB.verify(call(token))
+      }
       expect(as.calls() + second.calls()).toBe(calls)
     } finally {
       await second.close()

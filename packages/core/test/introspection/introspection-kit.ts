@@ -177,9 +177,11 @@ export async function closedPort(): Promise<number> {
   return port
 }
 
-/** An active introspection response of `ISSUER` valid from the clock's now for 300 s, plus `claims`. */
+/** An active introspection response of `ISSUER` for `AUDIENCE`, valid from the clock's now for 300 s, plus `claims` (`undefined` removes one). */
 export function active(clock: Clock, claims: Record<string, unknown> = {}): Record<string, unknown> {
-  return { active: true, iss: ISSUER, sub: 'user-1', client_id: 'client-1', scope: 'accounts:read', iat: clock.seconds, exp: clock.seconds + 300, ...claims }
+  const answer: Record<string, unknown> = { active: true, iss: ISSUER, aud: AUDIENCE, sub: 'user-1', client_id: 'client-1', scope: 'accounts:read', iat: clock.seconds, exp: clock.seconds + 300, ...claims }
+  for (const [name, value] of Object.entries(answer)) if (value === undefined) delete answer[name]
+  return answer
 }
 
 /** Options of a guard on `ISSUER` (oauth2 profile: unbound bearer tokens accepted) introspecting at `as`. */
@@ -253,6 +255,11 @@ export async function unavailable(promise: Promise<AuthContext>, code = 'ERR_INT
   expect(error.headers['retry-after']).toMatch(/^[1-9]\d*$/)
   expect(error.toJSON().error).toBe('temporarily_unavailable')
   return error
+}
+
+/** The operator's detail of a refusal: the message of its `cause` (never sent to the client). */
+export function causeOf(error: GuardError): string {
+  return error.cause instanceof Error ? error.cause.message : ''
 }
 
 /** Everything a refusal could show a client or a log: description, message, headers, body, inspection. */

@@ -104,13 +104,48 @@ describe.each(backends)('introspection options ($name)', ({ createGuard }) => {
       createGuard({
         issuer: [
           { issuer: ISSUER, introspection },
-          { issuer: 'https://b.example.test', introspection: { ...introspection, endpoint: 'https://b.example.test/introspect' } },
+          { issuer: 'https://b.example.test', introspection: { ...introspection, endpoint: 'https://b.example.test/introspect', tokenPrefix: 'b_' } },
         ],
         audience: AUDIENCE,
         profile: 'oauth2',
       }),
     ).not.toThrow()
     rejects({ issuer: [{ issuer: ISSUER, introspection: { ...introspection, clientId: '' } }], audience: AUDIENCE } as GuardOptions, /"issuer\[0\]\.introspection\.clientId"/)
+  })
+
+  it('INTRO-13 two or more issuers that introspect with no way to choose (no tokenPrefix, or prefixes that overlap) are a TypeError', () => {
+    const settings = (issuer: string, extra: Record<string, unknown> = {}) => ({
+      issuer,
+      introspection: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, endpoint: `${issuer}/introspect`, ...extra },
+    })
+    const guardOf = (...issuer: unknown[]) => ({ issuer, audience: AUDIENCE, profile: 'oauth2' }) as GuardOptions
+    const [A, B, C] = ['https://a.example.test', 'https://b.example.test', 'https://c.example.test']
+    rejects(guardOf(settings(A), settings(B)), /"issuer" has 2 issuers that introspect without "introspection\.tokenPrefix" \("https:\/\/a\.example\.test", "https:\/\/b\.example\.test"\)/)
+    rejects(guardOf(settings(A), settings(B, { tokens: 'all' }), settings(C, { tokenPrefix: 'c_' })), /2 issuers that introspect without/)
+    rejects(guardOf(settings(A, { tokenPrefix: 'at_' }), settings(B, { tokenPrefix: 'at_eu_' })), /token prefixes that overlap: "at_" of "https:\/\/a\.example\.test"/)
+    rejects(guardOf(settings(A, { tokenPrefix: 'at_eu_' }), settings(B, { tokenPrefix: 'at_' })), /token prefixes that overlap/)
+    rejects(guardOf(settings(A, { tokenPrefix: 'same' }), settings(B, { tokenPrefix: 'same' }), settings(C)), /token prefixes that overlap/)
+    // One way to choose for every opaque token: accepted.
+    for (const options of [
+      guardOf(settings(A), settings(B, { tokenPrefix: 'b_' })),
+      guardOf(settings(A, { tokenPrefix: 'a_' }), settings(B, { tokenPrefix: 'b_' }), settings(C)),
+      guardOf(settings(A), B, { issuer: C, jwks: { keys: [] } }),
+      guardOf(settings(A, { tokenPrefix: 'at_' })),
+    ]) {
+      expect(() => createGuard(options)).not.toThrow()
+    }
+  })
+
+  it('INTRO-13 tokenPrefix must be a non-empty run of token characters; requireAudience a boolean', () => {
+    const base = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, endpoint: ENDPOINT }
+    for (const tokenPrefix of ['', 'a b', 'at_\n', 'é_', 'a,b', 5, null, ['at_'], /at_/]) {
+      rejects(withIntrospection({ ...base, tokenPrefix }), /"introspection\.tokenPrefix" must be a non-empty string of access-token characters/)
+    }
+    for (const requireAudience of ['false', 0, null, 'no']) {
+      rejects(withIntrospection({ ...base, requireAudience }), /"introspection\.requireAudience" must be true or false/)
+    }
+    for (const tokenPrefix of ['ory_at_', 'A-Z.0~9+/', '_0XBPWQQ_']) expect(() => createGuard(withIntrospection({ ...base, tokenPrefix }))).not.toThrow()
+    expect(() => createGuard(withIntrospection({ ...base, requireAudience: false }))).not.toThrow()
   })
 
   it('unknown members, and bad responseFormat, tokens, timeout and cache settings are TypeErrors', () => {
