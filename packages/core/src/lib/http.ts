@@ -95,9 +95,9 @@ export async function fetchJSONObject(url: URL, fetchImpl: typeof fetch, timeout
   try {
     value = JSON.parse(document.text)
   } catch {
-    throw new HTTPExchangeError(`GET ${url.href} answered something that is not JSON`)
+    throw new HTTPExchangeError(`GET ${redactURL(url)} answered something that is not JSON`)
   }
-  if (!isPlainObject(value)) throw new HTTPExchangeError(`GET ${url.href} answered JSON that is not an object`)
+  if (!isPlainObject(value)) throw new HTTPExchangeError(`GET ${redactURL(url)} answered JSON that is not an object`)
   return value
 }
 
