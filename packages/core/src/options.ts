@@ -1,3 +1,4 @@
+import { checkPublicKeyStrength } from './keys/check-key-strength.js'
 import { isPlainObject } from './lib/encoding.js'
 import { isSecureOrLoopback, parseURL } from './lib/url.js'
 import { compileTrustedProxies, type AddressMatcher } from './request/proxy-trust.js'
@@ -390,6 +391,8 @@ function checkJWKS(option: string, value: unknown): JSONWebKeySet {
     for (const member of PRIVATE_JWK_MEMBERS) {
       if (member in key) fail(option, `contains a private or secret key member "${member}"; give public keys only`)
     }
+    const weakness = checkPublicKeyStrength(key)
+    if (weakness !== undefined) fail(option, `contains a key that is refused: ${weakness}`)
   }
   return { keys: (value.keys as JWK[]).map((key) => ({ ...key })) }
 }

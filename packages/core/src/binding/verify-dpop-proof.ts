@@ -4,7 +4,7 @@ import { normalizeTyp } from '../access-token/check-access-token-header.js'
 import { parseCompactJWS, type CompactJWS } from '../access-token/parse-compact-jws.js'
 import { GuardError, isGuardError } from '../errors/guard-error.js'
 import type { CryptoBackend } from '../keys/crypto-backend.js'
-import { fitsAlgorithm, MIN_RSA_BITS, readKeySet } from '../keys/select-key.js'
+import { fitsAlgorithm, readKeySet } from '../keys/select-key.js'
 import { isPlainObject, timingSafeEqualString } from '../lib/encoding.js'
 import { PRIVATE_JWK_MEMBERS } from '../options.js'
 import { TOKEN68 } from '../request/parse-authorization.js'
@@ -92,7 +92,11 @@ export function checkProofAlg(header: Record<string, unknown>, rules: DPoPRules)
   return header.alg
 }
 
-/** §4.3 checks 5 and 7: `jwk` is a public key that fits `alg` (RSA at least 2048 bits). */
+/**
+ * §4.3 checks 5 and 7: `jwk` is a public key that fits `alg` and passes `checkPublicKeyStrength` (the
+ * issuer keys' rule: no RSA under 2048 bits or with an exponent outside 65537…2^32 + 1, no EC point
+ * off its curve, no Ed25519 small-order or non-canonical point), before any backend imports it.
+ */
 export function checkProofJWK(header: Record<string, unknown>, alg: string): JWK {
   const { jwk } = header
   if (!isPlainObject(jwk)) throw invalid('ERR_DPOP_JWK_INVALID', 'the DPoP proof has no "jwk" header')
@@ -103,9 +107,7 @@ export function checkProofJWK(header: Record<string, unknown>, alg: string): JWK
   if (entry === undefined || !fitsAlgorithm(entry, alg)) {
     throw invalid('ERR_DPOP_JWK_INVALID', 'the DPoP proof "jwk" does not fit its "alg"')
   }
-  if (entry.jwk.kty === 'RSA' && entry.rsaBits < MIN_RSA_BITS) {
-    throw invalid('ERR_DPOP_JWK_INVALID', `the DPoP proof RSA key is shorter than ${MIN_RSA_BITS} bits`)
-  }
+  if (entry.weakness !== undefined) throw invalid('ERR_DPOP_JWK_INVALID', `the DPoP proof "jwk" is refused: ${entry.weakness}`)
   return jwk as JWK
 }
 

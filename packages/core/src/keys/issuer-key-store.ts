@@ -93,9 +93,8 @@ export class IssuerKeyStore {
       throw new GuardError('ERR_JWKS_MULTIPLE_MATCHING_KEYS', 'the token has no "kid" and several keys of the issuer fit')
     }
     const entry = candidates[0] as KeyEntry
-    if (entry.jwk.kty === 'RSA' && entry.rsaBits < MIN_RSA_BITS) {
-      throw new GuardError('ERR_JWT_KEY_TOO_WEAK', `the issuer's RSA key is shorter than ${MIN_RSA_BITS} bits`)
-    }
+    // Before import: a key anyone can sign for (RSA e = 1, an Ed25519 small-order point…) never reaches a backend.
+    if (entry.weakness !== undefined) throw new GuardError('ERR_JWT_KEY_TOO_WEAK', `the issuer's key is refused: ${entry.weakness}`)
     return { key: await this.#import(entry, alg), kid: entry.kid }
   }
 

@@ -1,16 +1,17 @@
 import type { JWK } from 'jose'
-import { decodeBase64url, isPlainObject } from '../lib/encoding.js'
+import { isPlainObject } from '../lib/encoding.js'
 import { PRIVATE_JWK_MEMBERS } from '../options.js'
+import { checkPublicKeyStrength } from './check-key-strength.js'
 
-/** Smallest RSA modulus accepted (FAPI 2.0 §5.4.1, RFC 8725 §3.5). */
-export const MIN_RSA_BITS = 2048
+/** Re-exported for modules that imported it from here before the rule moved to check-key-strength.ts. */
+export { MIN_RSA_BITS } from './check-key-strength.js'
 
 /** A public key of an issuer's key set, with what selection needs precomputed. */
 export interface KeyEntry {
   readonly jwk: JWK
   readonly kid: string | undefined
-  /** RSA modulus length in bits; 0 for other key types. */
-  readonly rsaBits: number
+  /** Why the key must not verify anything (`checkPublicKeyStrength`), or `undefined` when it may. */
+  readonly weakness: string | undefined
   /** Imported keys by algorithm, filled on first use. */
   readonly imported: Map<string, Promise<unknown>>
 }
@@ -22,18 +23,10 @@ function sameAlgorithm(keyAlg: string, alg: string): boolean {
   return keyAlg === alg || (keyAlg === 'EdDSA' && alg === 'Ed25519') || (keyAlg === 'Ed25519' && alg === 'EdDSA')
 }
 
-function modulusBits(n: unknown): number {
-  if (typeof n !== 'string') return 0
-  const bytes = decodeBase64url(n)
-  if (bytes === undefined || bytes.length === 0) return 0
-  let start = 0
-  while (start < bytes.length - 1 && bytes[start] === 0) start++
-  return (bytes.length - start - 1) * 8 + (32 - Math.clz32(bytes[start] ?? 0))
-}
-
 /**
  * Turns a key-set document into usable entries. Entries that are not public signature keys of a kind
- * we verify (private or secret members, `oct`, `use` other than `sig`) are left out, as jose does.
+ * we verify (private or secret members, `oct`, `use` other than `sig`) are left out, as jose does;
+ * weak keys are kept, with the reason, so that a token naming one is refused as such.
  */
 export function readKeySet(document: unknown): KeyEntry[] {
   if (!isPlainObject(document) || !Array.isArray(document.keys)) throw new TypeError('not a JSON Web Key Set')
@@ -48,7 +41,7 @@ export function readKeySet(document: unknown): KeyEntry[] {
     entries.push({
       jwk: jwk as JWK,
       kid: jwk.kid as string | undefined,
-      rsaBits: jwk.kty === 'RSA' ? modulusBits(jwk.n) : 0,
+      weakness: checkPublicKeyStrength(jwk),
       imported: new Map(),
     })
   }
