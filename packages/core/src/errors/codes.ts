@@ -11,7 +11,7 @@ export const ErrorCodes = {
   ERR_AUTHORIZATION_DUPLICATED: 'ERR_AUTHORIZATION_DUPLICATED',
   /** The token was sent by more than one method (header and `access_token` query parameter; RFC 6750 §2). */
   ERR_MULTIPLE_TOKEN_METHODS: 'ERR_MULTIPLE_TOKEN_METHODS',
-  /** The request could not be read (no method, no absolute URL). */
+  /** The request could not be read: no method or absolute URL, a malformed or repeated `Host`, a URL that cannot be checked (userinfo, fragment, dot segments). */
   ERR_REQUEST_INVALID: 'ERR_REQUEST_INVALID',
   /** The token is longer than `maxTokenLength`. */
   ERR_TOKEN_TOO_LARGE: 'ERR_TOKEN_TOO_LARGE',
