@@ -78,17 +78,20 @@ describe.each(expressVersions)('the RequestLike built on $name', ({ express }) =
     }
   })
 
-  it('an absolute-form target names the authority (RFC 9112 §3.2.2), on the connection’s scheme', async () => {
+  it('an absolute-form target names the authority (RFC 9112 §3.2.2), on the connection’s scheme; a Host naming another is refused', async () => {
     const recorder = recordingGuard()
     const { app } = protectedApp(express, [guard(recorder.guard)])
     const server = await serve(app)
     try {
-      const { status } = await sendRaw(
-        server.port,
-        `GET http://api.example.test/resource?q=1 HTTP/1.1\r\nHost: ignored.example\r\nAuthorization: Bearer ${await issuer.mint()}\r\nConnection: close\r\n\r\n`,
-      )
-      expect(status).toBe(200)
+      const send = async (host: string) =>
+        sendRaw(
+          server.port,
+          `GET http://api.example.test/resource?q=1 HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${await issuer.mint()}\r\nConnection: close\r\n\r\n`,
+        )
+      expect((await send('api.example.test')).status).toBe(200)
       expect(recorder.seen[0]?.url).toBe('http://api.example.test/resource?q=1')
+      // RFC 9112 §3.2.2 lets a server ignore such a Host; we refuse it, as issue 14 asks (HOST-18).
+      expect((await send('other.example')).status).toBe(400)
     } finally {
       await server.close()
     }

@@ -171,7 +171,7 @@ describe('x-fapi-interaction-id (interactionId: true)', () => {
   it('is echoed on success and on refusals by authenticate, config and hooks; generated when absent', async () => {
     const { app } = await protectedApp(options({ interactionId: true }), { config: { scopes: ['accounts:read'] }, hooks: (instance) => [instance.requireClaims(claimEquals('tenant', 'acme'))] })
     try {
-      const id = 'req-42'
+      const id = '6f9619ff-8b86-4d01-b42d-00c04fc964ff'
       const send = async (claims?: Record<string, unknown>) =>
         app.inject({ url: '/resource', headers: { 'x-fapi-interaction-id': id, ...(claims !== undefined && (await bearer(claims))) } })
       const ok = await send({ scope: 'accounts:read', tenant: 'acme' })

@@ -115,7 +115,7 @@ describe.each(platforms)('issue 10 extras on $name', (platform) => {
   })
 
   it('sends x-fapi-interaction-id on success and on every refusal (guard, step-up, claims)', async () => {
-    const id = 'interaction-7'
+    const id = '6f9619ff-8b86-4d01-b42d-00c04fc964ff'
     const header = { 'x-fapi-interaction-id': id }
     const answers = await Promise.all([
       get('/payments', { acr: 'urn:gold', tenant: 'acme' }, header),

@@ -3,7 +3,7 @@ import type { ResolvedIssuer } from '../options.js'
 import type { CryptoBackend } from './crypto-backend.js'
 import { fetchJSONObject, HTTPExchangeError } from '../lib/http.js'
 import { MAX_DOCUMENT_BYTES, metadataEndpoint, type IssuerMetadata } from './issuer-metadata.js'
-import { candidateKeys, MIN_RSA_BITS, readKeySet, type KeyEntry } from './select-key.js'
+import { candidateKeys, readKeySet, type KeyEntry } from './select-key.js'
 
 /** Before any key is known, how soon a failed fetch may be tried again (ms). */
 export const FIRST_LOAD_RETRY_MS = 5000

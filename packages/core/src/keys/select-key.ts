@@ -3,9 +3,6 @@ import { isPlainObject } from '../lib/encoding.js'
 import { PRIVATE_JWK_MEMBERS } from '../options.js'
 import { checkPublicKeyStrength } from './check-key-strength.js'
 
-/** Re-exported for modules that imported it from here before the rule moved to check-key-strength.ts. */
-export { MIN_RSA_BITS } from './check-key-strength.js'
-
 /** A public key of an issuer's key set, with what selection needs precomputed. */
 export interface KeyEntry {
   readonly jwk: JWK

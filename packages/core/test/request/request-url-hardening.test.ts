@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDPoPProof, createLocalIssuer, createTestCertificate, sendRaw, serve, type LocalIssuer, type TestCertificate } from '@fapi-guard/testing'
 import { createGuard, isGuardError, requestFromNode, type Guard, type GuardOptions, type RequestLike } from '../../src/node/index.js'
 import { createClient, dpopRequest, expectRefused, guardOptions, invalidProof, TestClock, type Client } from '../support/dpop-kit.js'
-import { invalidRequest } from '../support/requests.js'
+
+const BAD_REQUEST = { status: 400, error: 'invalid_request', code: 'ERR_REQUEST_INVALID' } as const
 
 let issuer: LocalIssuer
 const clock = new TestClock()
@@ -161,7 +162,7 @@ describe('URL: RequestLike.url handed in by users', () => {
     ['URL-08 not absolute', '/public', 'the request URL is not absolute'],
   ])('%s: a DPoP request is refused with 400', async (_, url, description) => {
     const request = dpopRequest({ token: client.token, proof: await proofFor(PUBLIC), url })
-    const error = await expectRefused(guard, request, invalidRequest('ERR_REQUEST_INVALID'))
+    const error = await expectRefused(guard, request, BAD_REQUEST)
     expect(error.description).toBe(description)
   })
 
@@ -236,7 +237,7 @@ describe('FWD: forwarded values are taken from the outermost trusted proxy, neve
     ['FWD-13 a Forwarded host with a path', { forwarded: 'host="api.example.com/x?";proto=https' }, 'the forwarded host is not a valid host[:port]'],
   ])('%s from a trusted proxy is a bad request (400), never a URL', async (_, headers, description) => {
     const guard = guardWith({ trusted: ['10.0.0.0/8'], forwardedHeaders: 'forwarded' in headers ? 'forwarded' : 'x-forwarded' })
-    const error = await expectRefused(guard, await behind(PUBLIC, headers), invalidRequest('ERR_REQUEST_INVALID'))
+    const error = await expectRefused(guard, await behind(PUBLIC, headers), BAD_REQUEST)
     expect(error.description).toBe(description)
   })
 })
