@@ -1,3 +1,5 @@
+import { parseURL } from '../lib/url.js'
+
 const UNRESERVED = /[A-Za-z0-9\-._~]/
 const PERCENT_ENCODED = /%([0-9A-Fa-f]{2})/g
 
@@ -38,15 +40,14 @@ const REMEMBER_MAX_LENGTH = 2048
 const NOT_HTTP = ' '
 
 function normalize(value: string): string | undefined {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return undefined
-  }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '') return undefined
+  const url = parseURL(value)
+  if (url === undefined || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '') return undefined
   const path = normalizePercentEncoding(url.pathname)
   if (path === url.pathname) return `${url.origin}${path}`
-  // Decoding may reveal dot segments (`%2E%2E`), which WHATWG URL already treats as such; reparse to settle them.
-  return `${url.origin}${new URL(path, url.origin).pathname}`
+  // Decoding may reveal dot segments (`%2E%2E`), which WHATWG URL already treats as such; reparse to
+  // settle them — as a whole URL: `new URL(path, origin)` would read a path starting with `//` as a
+  // network-path reference and take its first segment for a host (`//admin/x` → `/x`).
+  const reparsed = parseURL(`${url.origin}${path}`)
+  return reparsed === undefined || reparsed.origin !== url.origin ? undefined : `${url.origin}${reparsed.pathname}`
 }
+

@@ -6,15 +6,22 @@ import type { RequestLike } from '../types.js'
  * The one rule for everything a proxy adds to a request (RFC 7239 §4: each proxy appends):
  * list-valued headers — `Forwarded`, `X-Forwarded-For/Proto/Host/Port/Prefix`, Envoy's
  * `x-forwarded-client-cert` — are read as one list of elements, all field lines in order, split at
- * commas outside quoted strings. Walking from the connection's peer outward, the peer and every
- * further hop whose address is in `proxy.trusted` count as trusted proxies; the element that counts
- * is the one the outermost of them wrote: with `hops` trusted proxies and `n` elements, element
- * `n - hops` (the first one when a trusted proxy overwrote the list instead of appending). Elements
- * before it could have been written by the client and are never read.
+ * commas (outside quoted strings, for the two formats that have them). Walking from the connection's
+ * peer outward, the peer and every further hop whose address is in `proxy.trusted` count as trusted
+ * proxies; the element that counts is the one the outermost of them wrote: with `hops` trusted
+ * proxies and `n` elements, element `n - hops` (the first one when a trusted proxy overwrote the list
+ * instead of appending). Elements before it could have been written by the client and are never read.
+ *
+ * A field line that leaves a quoted string open is malformed (`undefined`): a client that ends its own
+ * header inside a quote would otherwise swallow the elements the proxies append after it.
  */
-export function splitElements(values: readonly string[]): string[] {
+export function splitElements(values: readonly string[], quoting: boolean): string[] | undefined {
   const elements: string[] = []
   for (const value of values) {
+    if (!quoting) {
+      for (const element of value.split(',')) elements.push(element.trim())
+      continue
+    }
     let current = ''
     let quoted = false
     for (let i = 0; i < value.length; i++) {
@@ -31,6 +38,7 @@ export function splitElements(values: readonly string[]): string[] {
         current += char
       }
     }
+    if (quoted) return undefined
     elements.push(current.trim())
   }
   return elements
@@ -39,8 +47,12 @@ export function splitElements(values: readonly string[]): string[] {
 /** Which header family a trusted proxy writes the request's scheme and host in. */
 export type ForwardedFamily = 'x-forwarded' | 'forwarded'
 
-/** Splits `name=value` pairs of one RFC 7239 element (`;`-separated), names lower-cased, quoted values unquoted. */
-export function readForwardedPairs(element: string): Map<string, string> {
+/**
+ * The `name=value` pairs of one RFC 7239 element (`;`-separated), names lower-cased, quoted values
+ * unquoted; `undefined` when a name occurs twice ("each parameter MUST NOT occur more than once per
+ * forwarded-element", RFC 7239 §4), since which one a proxy wrote cannot be told.
+ */
+export function readForwardedPairs(element: string): Map<string, string> | undefined {
   const pairs = new Map<string, string>()
   for (const pair of element.match(/(?:[^;"]+|"(?:[^"\\]|\\.)*")+/g) ?? []) {
     const at = pair.indexOf('=')
@@ -48,7 +60,8 @@ export function readForwardedPairs(element: string): Map<string, string> {
     const name = pair.slice(0, at).trim().toLowerCase()
     let value = pair.slice(at + 1).trim()
     if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1).replace(/\\(.)/g, '$1')
-    if (!pairs.has(name)) pairs.set(name, value)
+    if (pairs.has(name)) return undefined
+    pairs.set(name, value)
   }
   return pairs
 }
@@ -69,10 +82,11 @@ function nodeAddress(node: string): string | undefined {
  */
 export function countTrustedHops(request: RequestLike, trusted: AddressMatcher, family: ForwardedFamily): number {
   if (!trusted(request.peerAddress)) return 0
+  // A malformed list counts no hop beyond the peer: the element then read is one the peer wrote.
   const chain =
     family === 'forwarded'
-      ? splitElements(readHeaderValues(request.headers, 'forwarded')).map((element) => readForwardedPairs(element).get('for') ?? '')
-      : splitElements(readHeaderValues(request.headers, 'x-forwarded-for'))
+      ? (splitElements(readHeaderValues(request.headers, 'forwarded'), true) ?? []).map((element) => readForwardedPairs(element)?.get('for') ?? '')
+      : (splitElements(readHeaderValues(request.headers, 'x-forwarded-for'), false) ?? [])
   let hops = 1
   // The last entry is the peer's own client; each trusted one wrote the entry before it.
   for (let i = chain.length - 1; i > 0; i--) {
@@ -84,12 +98,15 @@ export function countTrustedHops(request: RequestLike, trusted: AddressMatcher, 
 }
 
 /**
- * The element of a list-valued header that the outermost trusted proxy wrote (see `splitElements`);
- * `undefined` when the header is absent or `hops` is 0 (the peer is not trusted).
+ * The element of a list-valued header that the outermost trusted proxy wrote (see `splitElements`;
+ * `quoting` for the formats with quoted strings, RFC 7239 `Forwarded` and Envoy's XFCC); `undefined`
+ * when the header is absent or `hops` is 0 (the peer is not trusted); `null` when the header is
+ * malformed (a quoted string left open).
  */
-export function outermostTrustedElement(request: RequestLike, name: string, hops: number): string | undefined {
+export function outermostTrustedElement(request: RequestLike, name: string, hops: number, quoting: boolean): string | undefined | null {
   if (hops === 0) return undefined
-  const elements = splitElements(readHeaderValues(request.headers, name))
+  const elements = splitElements(readHeaderValues(request.headers, name), quoting)
+  if (elements === undefined) return null
   if (elements.length === 0) return undefined
   return elements[Math.max(elements.length - hops, 0)]
 }

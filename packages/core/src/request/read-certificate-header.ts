@@ -112,8 +112,8 @@ export function readCertificateHeader(request: RequestLike, header: CertificateH
   const values = readHeaderValues(request.headers, header.name)
   if (values.some((value) => value.length > MAX_HEADER_LENGTH)) return undefined
   if (header.format === 'envoy') {
-    const element = outermostTrustedElement(request, header.name, hops)
-    return element === undefined || element === '' ? undefined : fromXFCC(element)
+    const element = outermostTrustedElement(request, header.name, hops, true)
+    return element === undefined || element === null || element === '' ? undefined : fromXFCC(element)
   }
   if (values.length !== 1) return undefined
   const value = (values[0] as string).trim()

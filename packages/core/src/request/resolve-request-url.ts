@@ -123,11 +123,13 @@ interface Forwarded {
 function readForwarded(request: RequestLike, rules: RequestURLRules): Forwarded {
   const hops = countTrustedHops(request, rules.trusted, rules.forwarded)
   const element = (name: string) => {
-    const value = outermostTrustedElement(request, name, hops)
+    const value = outermostTrustedElement(request, name, hops, name === 'forwarded')
+    if (value === null) throw invalid(`the forwarded "${name}" header is malformed`)
     return value === undefined || value === '' ? undefined : value
   }
   if (rules.forwarded === 'forwarded') {
     const pairs = readForwardedPairs(element('forwarded') ?? '')
+    if (pairs === undefined) throw invalid('the forwarded "forwarded" header is malformed')
     return { proto: pairs.get('proto'), host: pairs.get('host') }
   }
   return { proto: element('x-forwarded-proto'), host: element('x-forwarded-host'), port: element('x-forwarded-port'), prefix: element('x-forwarded-prefix') }

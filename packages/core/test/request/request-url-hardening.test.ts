@@ -142,6 +142,16 @@ describe('HOST: requests read by the Node builder (every Node adapter)', () => {
     const outcome = await send(server.port, requestLine, ['Host: api.example'], await proofFor('http://api.example/public'))
     expect(outcome).toEqual({ status: 400, code: 'ERR_REQUEST_INVALID', description: 'the request path has dot segments ("." or "..")' })
   })
+
+  // A URL parser reading a path that starts with `//` as a network-path reference would drop its first segment.
+  it.each([
+    ['HOST-27 a "//" path whose decoding reparses: a proof for /accounts does not pass at //admin/accounts', 'GET //admin/%61ccounts HTTP/1.1', 'http://api.example/accounts'],
+    ['HOST-28 a "//" path whose first segment is no host: an htu mismatch, not an unexpected error', 'GET //x:99999/%61 HTTP/1.1', 'http://api.example/a'],
+    ['HOST-29 the same with the proof naming the "//" path', 'GET /a HTTP/1.1', 'http://api.example//x:99999/%61'],
+  ])('%s', async (_, requestLine, htu) => {
+    const outcome = await send(server.port, requestLine, ['Host: api.example'], await proofFor(htu))
+    expect(outcome).toEqual({ status: 401, code: 'ERR_DPOP_HTU_MISMATCH', description: 'the DPoP proof "htu" does not match the request URL' })
+  })
 })
 
 describe('URL: RequestLike.url handed in by users', () => {
@@ -242,6 +252,36 @@ describe('FWD: forwarded values are taken from the outermost trusted proxy, neve
   })
 })
 
+describe('FWD: quoted strings cannot swallow what the proxies append', () => {
+  const PROXY = '10.0.0.7'
+  const PUBLIC = 'https://api.example.com/x'
+  async function behind(guard: Guard, htu: string, headers: Record<string, string>): Promise<unknown> {
+    return guard.verify(dpopRequest({ token: client.token, proof: await proofFor(htu), url: 'http://10.0.0.5:8080/x', headers, peerAddress: PROXY }))
+  }
+
+  it('FWD-16 a Forwarded line a client left inside an open quote, the proxy appending to it, is a bad request (400)', async () => {
+    const guard = createGuard(guardOptions(issuer, clock, { proxy: { trusted: ['10.0.0.0/8'], forwardedHeaders: 'forwarded' } }))
+    const headers = { forwarded: 'host=evil.example;proto=http;for="x, for=203.0.113.9;host=api.example.com;proto=https' }
+    await expect(behind(guard, 'http://evil.example/x', headers)).rejects.toMatchObject({ ...BAD_REQUEST, description: 'the forwarded "forwarded" header is malformed' })
+    await expect(behind(guard, PUBLIC, headers)).rejects.toMatchObject(BAD_REQUEST)
+  })
+
+  it('FWD-17 a Forwarded element naming a parameter twice is a bad request (400): which one the proxy wrote is unknown', async () => {
+    const guard = createGuard(guardOptions(issuer, clock, { proxy: { trusted: ['10.0.0.0/8'], forwardedHeaders: 'forwarded' } }))
+    await expect(behind(guard, PUBLIC, { forwarded: 'for=203.0.113.9;host=api.example.com;proto=https;host=evil.example' })).rejects.toMatchObject(BAD_REQUEST)
+  })
+
+  it('FWD-18 quotes mean nothing in X-Forwarded-*: a client-written quote does not merge the proxies\' elements', async () => {
+    const guard = createGuard(guardOptions(issuer, clock, { proxy: { trusted: ['10.0.0.0/8'] } }))
+    const headers = { 'x-forwarded-for': '203.0.113.9, 10.0.0.1', 'x-forwarded-host': 'evil.example, ", api.example.com, edge.internal', 'x-forwarded-proto': 'http, ", https, http' }
+    await expect(behind(guard, PUBLIC, headers)).resolves.toBeDefined()
+    await expect(behind(guard, 'http://evil.example/x', headers)).rejects.toMatchObject({ code: 'ERR_DPOP_HTU_MISMATCH' })
+    const quotedFor = { 'x-forwarded-for': '"x, 203.0.113.9, 10.0.0.1', 'x-forwarded-host': 'api.example.com, edge.internal', 'x-forwarded-proto': 'https, http' }
+    await expect(behind(guard, PUBLIC, quotedFor)).resolves.toBeDefined()
+    await expect(behind(guard, 'http://edge.internal/x', quotedFor)).rejects.toMatchObject({ code: 'ERR_DPOP_HTU_MISMATCH' })
+  })
+})
+
 describe('FWD: the certificate header follows the same rule', () => {
   let client2: TestCertificate
   let proxyCertificate: TestCertificate
@@ -266,6 +306,12 @@ describe('FWD: the certificate header follows the same rule', () => {
     await expect(bound.guard.verify(bound.request)).resolves.toBeDefined()
     const proxyBound = await certificateRequest(proxyCertificate, headers)
     await expect(proxyBound.guard.verify(proxyBound.request)).rejects.toMatchObject({ code: 'ERR_MTLS_CERTIFICATE_MISMATCH' })
+  })
+
+  it('FWD-19 an XFCC line a client left inside an open quote, Envoy appending to it, holds no certificate', async () => {
+    const headers = { 'x-forwarded-client-cert': `Hash=${Buffer.from(client2.thumbprint, 'base64url').toString('hex')};By=",${element(attacker)}`, 'x-forwarded-for': '203.0.113.9' }
+    const stolen = await certificateRequest(client2, headers)
+    await expect(stolen.guard.verify(stolen.request)).rejects.toMatchObject({ code: 'ERR_MTLS_CERTIFICATE_MISSING' })
   })
 
   it('FWD-15 XFCC through one trusted Envoy: an element the client wrote before it is not used', async () => {
