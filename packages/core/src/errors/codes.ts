@@ -43,7 +43,7 @@ export const ErrorCodes = {
   ERR_JWKS_NO_MATCHING_KEY: 'ERR_JWKS_NO_MATCHING_KEY',
   /** The token has no `kid` and several keys of the issuer fit its `alg`. */
   ERR_JWKS_MULTIPLE_MATCHING_KEYS: 'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
-  /** The issuer's key that fits is one anyone could sign for or too weak: RSA below 2048 bits or with an exponent outside 65537…2^32+1, an EC point off its curve, a small-order Ed25519 point. */
+  /** The issuer's key that fits is one anyone could sign for or too weak: RSA below 2048 or over 8192 bits or with an exponent outside 65537…2^32+1, an EC point off its curve, a small-order Ed25519 point. */
   ERR_JWT_KEY_TOO_WEAK: 'ERR_JWT_KEY_TOO_WEAK',
   /** The signature does not verify. */
   ERR_JWT_SIGNATURE_INVALID: 'ERR_JWT_SIGNATURE_INVALID',

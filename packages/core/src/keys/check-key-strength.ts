@@ -3,6 +3,13 @@ import { decodeBase64url } from '../lib/encoding.js'
 /** Smallest RSA modulus accepted (FAPI 2.0 §5.4.1, RFC 8725 §3.5). */
 export const MIN_RSA_BITS = 2048
 
+/**
+ * Largest RSA modulus accepted. A DPoP proof key is the client's choice, and verifying with a 16384-bit
+ * modulus costs some 30 times a 2048-bit one: an unbounded modulus lets any client make every request
+ * expensive. No issuer or client key in use is larger.
+ */
+export const MAX_RSA_BITS = 8192
+
 /** Smallest RSA public exponent accepted: 2^16 + 1 (FIPS 186-5 §A.1.1, NIST SP 800-56B Rev. 2 §6.2.1: e > 2^16). */
 export const MIN_RSA_EXPONENT = 65537
 
@@ -112,6 +119,7 @@ function checkEC(crv: unknown, x: unknown, y: unknown): string | undefined {
 function checkRSA(n: unknown, e: unknown): string | undefined {
   const modulus = typeof n === 'string' ? decodeBase64url(n) : undefined
   if (modulus === undefined || bitLength(modulus) < MIN_RSA_BITS) return `the RSA key is shorter than ${MIN_RSA_BITS} bits`
+  if (bitLength(modulus) > MAX_RSA_BITS) return `the RSA key is longer than ${MAX_RSA_BITS} bits`
   if (((modulus[modulus.length - 1] as number) & 1) === 0) return 'the RSA modulus is even'
   const exponent = typeof e === 'string' ? decodeBase64url(e) : undefined
   const bits = exponent === undefined ? 0 : bitLength(exponent)
@@ -128,7 +136,7 @@ function checkRSA(n: unknown, e: unknown): string | undefined {
  * for issuer keys and DPoP proof keys alike, applied to the JWK before any backend imports it, so
  * Web Crypto and `node:crypto` refuse the same keys. Refused:
  *
- * - RSA (RFC 7518 §6.3.1): a modulus under 2048 bits or even; a public exponent that is even, under
+ * - RSA (RFC 7518 §6.3.1): a modulus under 2048 or over 8192 bits, or even; a public exponent that is even, under
  *   65537 or over 2^32 + 1. With e = 1 a signature is its own padded message, so anyone signs.
  * - EC P-256, P-384, P-521 (RFC 7518 §6.2.1): coordinates that are not exactly the field size, not
  *   below p, or not a point on the curve (SP 800-56A Rev. 3 §5.6.2.3.3 full public-key validation;
@@ -139,7 +147,7 @@ function checkRSA(n: unknown, e: unknown): string | undefined {
  *
  * Not checked: that an Ed25519 y has an x at all (the backends then verify nothing), mixed-order
  * Ed25519 points (a signer's key plus a torsion point: no forgery without the private key),
- * leading zero octets in `n` or `e`, an upper bound on the modulus, other key types and curves
+ * leading zero octets in `n` or `e`, other key types and curves
  * (never selected for verification; `undefined`).
  */
 export function checkPublicKeyStrength(jwk: Readonly<Record<string, unknown>>): string | undefined {

@@ -189,6 +189,20 @@ describe.each(backends)('KEY: keys that anyone can sign for ($name)', ({ createG
     expect(proofError.description).toContain('RSA modulus is even')
   })
 
+  it('KEY-10 an RSA key over 8192 bits is refused before its (costly) signature is checked, for the issuer and in a DPoP proof', async () => {
+    // An odd 8200-bit modulus with e = 65537: refused on its length alone, so it need not be a real key.
+    const modulus = new Uint8Array(1025).fill(0xab)
+    modulus[0] = 0x80
+    const jwk = { kty: 'RSA', n: b64u(modulus), e: 'AQAB' }
+    const guard = issuerGuard([{ ...jwk, kid: 'weak' }])
+    const input = accessToken('PS256')(0).input
+    const error = await refused(guard.verify(bearer(`${input}.${b64u(new Uint8Array(1025))}`)), invalidToken('ERR_JWT_KEY_TOO_WEAK'))
+    expect(error.description).toContain('longer than 8192 bits')
+    const dpop = await dpopSetup(jwk, 'PS256')
+    const proofError = await expectRefused(dpop.guard, dpopRequest({ token: dpop.token, proof: `${dpop.proof(0).input}.${b64u(new Uint8Array(1025))}` }), invalidProof('ERR_DPOP_JWK_INVALID'))
+    expect(proofError.description).toContain('longer than 8192 bits')
+  })
+
   it.each(EC_ROWS)('KEY-06 an issuer EC key that is not a canonical point of its curve ($label) is refused before import', async ({ curve, change }) => {
     const privateKey = ecPrivateKey(curve)
     const jwk = change(createPublicKey(privateKey).export({ format: 'jwk' }), curve)
