@@ -25,6 +25,17 @@ function comparableAuthority(authority: string, scheme: string): string {
   return port !== undefined && lower.endsWith(`:${port}`) && !lower.endsWith(']') ? lower.slice(0, -port.length - 1) : lower
 }
 
+/**
+ * The `Host` field lines, or HTTP/2's `:authority` (RFC 9113 §8.3.1); when a request has both they must
+ * agree, else they count as two (a bad request).
+ */
+function readAuthorities(headers: Record<string, string[]>): string[] | undefined {
+  const host = headers.host
+  const authority = headers[':authority']
+  if (host === undefined || authority === undefined) return host ?? authority
+  return authority.length === 1 && host.length === 1 && authority[0]?.toLowerCase() === host[0]?.toLowerCase() ? authority : [...authority, ...host]
+}
+
 const ABSOLUTE_FORM = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)(.*)$/
 
 /** The URL the client addressed, or why it cannot be known (a request to refuse with 400). */
@@ -112,7 +123,7 @@ export function requestFromNode(req: IncomingMessage, target: string = req.url ?
   const headers = distinctHeaders(req)
   // The `Host` the client sent (HTTP/2: `:authority`); a middleware that rewrites `req.headers.host`
   // does not change what the client addressed (`proxy.publicUrl` does).
-  const addressed = readRequestURL(req, headers.host ?? headers[':authority'], target, tls ? 'https' : 'http')
+  const addressed = readRequestURL(req, readAuthorities(headers), target, tls ? 'https' : 'http')
   return {
     method: req.method ?? 'GET',
     // A request that cannot be read keeps only the socket's own authority, and is refused by the guard.

@@ -51,6 +51,15 @@ describe('requestFromNode', () => {
     expect(none.request.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/x$/)
   })
 
+  it('HOST-30 HTTP/2: the URL comes from :authority; a host field that disagrees with it makes the request malformed (RFC 9113 §8.3.1)', () => {
+    const socket = { remoteAddress: '10.0.0.1' }
+    const h2 = (rawHeaders: string[]) => requestFromNode({ method: 'GET', url: '/x', socket, rawHeaders } as unknown as IncomingMessage)
+    expect(h2([':authority', 'api.example', ':path', '/x']).url).toBe('http://api.example/x')
+    expect(h2([':authority', 'api.example', 'host', 'API.example']).url).toBe('http://api.example/x')
+    expect(readRequestDefect(h2([':authority', 'api.example', 'host', 'other.example']))).toBe('the request has more than one Host header')
+    expect(readRequestDefect(h2([':authority', 'api.example/admin?']))).toBe('the Host header is not a valid host[:port]')
+  })
+
   it('reads headers named __proto__, constructor or toString as plain headers', async () => {
     const { request } = await capture(
       'GET / HTTP/1.1\r\nHost: api.example\r\n__proto__: a\r\nConstructor: b\r\ntoString: c\r\nhasOwnProperty: d\r\nConnection: close\r\n\r\n',
