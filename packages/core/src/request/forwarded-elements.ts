@@ -48,11 +48,12 @@ export function splitElements(values: readonly string[], quoting: boolean): stri
 export type ForwardedFamily = 'x-forwarded' | 'forwarded'
 
 /**
- * The `name=value` pairs of one RFC 7239 element (`;`-separated), names lower-cased, quoted values
- * unquoted; `undefined` when a name occurs twice ("each parameter MUST NOT occur more than once per
- * forwarded-element", RFC 7239 §4), since which one a proxy wrote cannot be told.
+ * The `name=value` pairs of one element (`;`-separated, as RFC 7239 `Forwarded` and Envoy's XFCC write
+ * them), names lower-cased, quoted values unquoted; `undefined` when a name that `once` says may
+ * occur once occurs twice, since which occurrence a proxy wrote cannot be told. Otherwise the first
+ * occurrence counts.
  */
-export function readForwardedPairs(element: string): Map<string, string> | undefined {
+export function readElementPairs(element: string, once: (name: string) => boolean): Map<string, string> | undefined {
   const pairs = new Map<string, string>()
   for (const pair of element.match(/(?:[^;"]+|"(?:[^"\\]|\\.)*")+/g) ?? []) {
     const at = pair.indexOf('=')
@@ -60,10 +61,18 @@ export function readForwardedPairs(element: string): Map<string, string> | undef
     const name = pair.slice(0, at).trim().toLowerCase()
     let value = pair.slice(at + 1).trim()
     if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1).replace(/\\(.)/g, '$1')
-    if (pairs.has(name)) return undefined
+    if (pairs.has(name)) {
+      if (once(name)) return undefined
+      continue
+    }
     pairs.set(name, value)
   }
   return pairs
+}
+
+/** The pairs of one RFC 7239 element: "each parameter MUST NOT occur more than once per forwarded-element" (§4). */
+export function readForwardedPairs(element: string): Map<string, string> | undefined {
+  return readElementPairs(element, () => true)
 }
 
 /** The address in a `for=` node or an `X-Forwarded-For` entry: `1.2.3.4`, `1.2.3.4:80`, `[::1]`, `[::1]:80`, `::1`. */

@@ -1,7 +1,7 @@
 import { readCertificateDER } from '../binding/read-certificate-der.js'
 import { decodeBase64url, encodeBase64url } from '../lib/encoding.js'
 import type { RequestLike } from '../types.js'
-import { outermostTrustedElement } from './forwarded-elements.js'
+import { outermostTrustedElement, readElementPairs } from './forwarded-elements.js'
 import { readHeaderValues } from './read-headers.js'
 
 /** How a proxy writes the client certificate into a header. */
@@ -51,21 +51,6 @@ function fromURLEncodedPEM(value: string, single: boolean): ForwardedCertificate
   return der === undefined ? undefined : { der }
 }
 
-/** The key=value pairs of one XFCC element, keys lower-cased; `undefined` when `Cert` or `Hash` occurs twice. */
-function readXFCCPairs(element: string): Map<string, string> | undefined {
-  const pairs = new Map<string, string>()
-  for (const pair of element.match(/(?:[^;"]+|"(?:[^"\\]|\\.)*")+/g) ?? []) {
-    const at = pair.indexOf('=')
-    if (at === -1) continue
-    const key = pair.slice(0, at).trim().toLowerCase()
-    let value = pair.slice(at + 1).trim()
-    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1).replace(/\\(.)/g, '$1')
-    if ((key === 'cert' || key === 'hash') && pairs.has(key)) return undefined
-    pairs.set(key, value)
-  }
-  return pairs
-}
-
 /**
  * One element of Envoy's `x-forwarded-client-cert`: each Envoy appends one describing the certificate
  * its own client presented, so the element that counts is the one the outermost trusted proxy — the
@@ -74,7 +59,8 @@ function readXFCCPairs(element: string): Map<string, string> | undefined {
  * SHA-256 of the DER) is used only when no `Cert` is forwarded.
  */
 function fromXFCC(element: string): ForwardedCertificate | undefined {
-  const pairs = readXFCCPairs(element)
+  // Envoy writes one `Cert` and one `Hash` per element; two of either cannot be told apart.
+  const pairs = readElementPairs(element, (name) => name === 'cert' || name === 'hash')
   if (pairs === undefined) return undefined
   const cert = pairs.get('cert')
   if (cert !== undefined) return fromURLEncodedPEM(cert, true)
