@@ -15,6 +15,10 @@ export interface APIOptions {
   readonly introspection?: GuardOptions['introspection']
   /** Secret of the DPoP server nonces `POST /payments` demands (≥ 32 bytes). Default: a random one. */
   readonly dpopNonceSecret?: string
+  /** More issuers whose JWT access tokens the API takes (keys by discovery), e.g. the FAPI authorization server. */
+  readonly moreIssuers?: readonly string[]
+  /** `fetch` for metadata and keys (one that trusts a test issuer's certificate). Default: the global one. */
+  readonly fetch?: typeof fetch
 }
 
 /** The route itself: runs only after the guard verified the token, its binding and the scope. */
@@ -39,9 +43,15 @@ export const createPayment: RequestHandler = (req, res) => {
  * - `POST /payments` needs scope `payments:write`, and its DPoP proofs must carry a nonce this API
  *   issued (RFC 9449 §9): the first proof without one gets 401 `use_dpop_nonce` and a `DPoP-Nonce`.
  */
-export function createApp({ issuer, audience, introspection, dpopNonceSecret }: APIOptions): Express {
+export function createApp({ issuer, audience, introspection, dpopNonceSecret, moreIssuers = [], fetch }: APIOptions): Express {
   const app = express()
-  const options: GuardOptions = { issuer, audience, ...(introspection !== undefined && { introspection }) }
+  const options: GuardOptions = {
+    ...(moreIssuers.length === 0
+      ? { issuer, ...(introspection !== undefined && { introspection }) }
+      : { issuer: [{ issuer, ...(introspection !== undefined && { introspection }) }, ...moreIssuers] }),
+    audience,
+    ...(fetch !== undefined && { fetch }),
+  }
   const secret = dpopNonceSecret ?? randomBytes(32).toString('base64url')
   app.get('/accounts', guard(options), requireScopes('accounts:read'), listAccounts)
   app.post('/payments', guard({ ...options, dpop: { nonce: { secret } } }), requireScopes('payments:write'), createPayment)

@@ -1,4 +1,11 @@
-import { createTestCertificate, type TestCertificate } from '@fapi-guard/testing'
+import {
+  createFapiAuthorizationServer,
+  createTestCertificate,
+  type FapiAuthorizationServer,
+  type FapiFlowStage,
+  type FapiTokens,
+  type TestCertificate,
+} from '@fapi-guard/testing'
 import { generateKeyPair, type KeyPair } from 'dpop'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -30,6 +37,8 @@ export interface ScenarioResult {
 /** Everything the walkthrough runs: the authorization server, the API two ways, and the client's keys and certificates. */
 export interface Environment {
   readonly as: AuthorizationServer
+  /** oidc-provider again, as a FAPI 2.0 / FAPI 1.0 Advanced authorization server (authorization code flow, over HTTPS). */
+  readonly fapi: FapiAuthorizationServer
   /** The API over HTTPS, asking for client certificates. */
   readonly api: RunningAPI
   /** The same API behind a TLS-terminating proxy: plain HTTP on loopback. */
@@ -43,7 +52,7 @@ export interface Environment {
   close(): Promise<void>
 }
 
-/** Starts oidc-provider, the API over HTTPS and the API behind a proxy, all on 127.0.0.1 with ephemeral ports. */
+/** Starts oidc-provider (twice: client_credentials, and FAPI code flows), the API over HTTPS and the API behind a proxy, all on 127.0.0.1 with ephemeral ports. */
 export async function startEnvironment(options: { accessTokenTTL?: number; ports?: { as?: number; api?: number; proxied?: number } } = {}): Promise<Environment> {
   const audience = 'https://api.example.test'
   const serverCertificate = createTestCertificate('localhost')
@@ -55,11 +64,20 @@ export async function startEnvironment(options: { accessTokenTTL?: number; ports
     ...(options.accessTokenTTL !== undefined && { accessTokenTTL: options.accessTokenTTL }),
     ...(options.ports?.as !== undefined && { port: options.ports.as }),
   })
+  const fapi = await createFapiAuthorizationServer({ audience, ...(options.accessTokenTTL !== undefined && { accessTokenTTL: options.accessTokenTTL }) })
   const apiOptions = { issuer: as.issuer, audience, introspection: as.clients.resourceServer }
-  const api = await startAPI({ ...apiOptions, tls: serverCertificate, ...(options.ports?.api !== undefined && { port: options.ports.api }) })
+  // The HTTPS API also takes the FAPI server's tokens; its keys are discovered through a fetch that trusts that server's certificate.
+  const api = await startAPI({
+    ...apiOptions,
+    moreIssuers: [fapi.issuer],
+    fetch: fapi.fetch,
+    tls: serverCertificate,
+    ...(options.ports?.api !== undefined && { port: options.ports.api }),
+  })
   const proxied = await startAPIBehindProxy({ ...apiOptions, ...(options.ports?.proxied !== undefined && { port: options.ports.proxied }) })
   return {
     as,
+    fapi,
     api,
     proxied,
     serverCertificate,
@@ -68,6 +86,7 @@ export async function startEnvironment(options: { accessTokenTTL?: number; ports
     async close() {
       await proxied.close()
       await api.close()
+      await fapi.close()
       await as.close()
     },
   }
@@ -144,6 +163,130 @@ async function getTokens(env: Environment): Promise<Tokens> {
     opaque: opaque.access_token,
     asNonceChallenges: dpop.nonceChallenges + opaque.nonceChallenges,
   }
+}
+
+/** A line of the FAPI flows as it happens: which flow, and the stage. */
+export interface FlowStage {
+  readonly flow: string
+  /** `client`: the flow starts (its profile and client); the rest are `FapiFlowStage` stages. */
+  readonly stage: FapiFlowStage['stage'] | 'client'
+  readonly detail: string
+}
+
+/** Tokens from the authorization code flows at the FAPI authorization server. */
+interface FlowTokens {
+  /** FAPI 2.0: PAR, PKCE, private_key_jwt, DPoP-bound, `accounts:read payments:write`. */
+  readonly fapi2DPoP: FapiTokens
+  /** FAPI 2.0: PAR, PKCE, tls_client_auth, certificate-bound, `accounts:read`. */
+  readonly fapi2Mtls: FapiTokens
+  /** FAPI 1.0 Advanced: JAR by value, JARM, private_key_jwt, certificate-bound, `accounts:read`. */
+  readonly fapi1ByValue: FapiTokens
+  /** FAPI 1.0 Advanced: JAR pushed by PAR, JARM, tls_client_auth, certificate-bound, `accounts:read`. */
+  readonly fapi1Pushed: FapiTokens
+}
+
+/** The FAPI flows, each announced before it runs and its stages reported as they happen. */
+export const FLOWS = [
+  { name: 'FAPI 2.0, DPoP-bound', title: 'FAPI 2.0 Security Profile: PAR, PKCE S256, private_key_jwt, DPoP-bound token' },
+  { name: 'FAPI 2.0, certificate-bound', title: 'FAPI 2.0 Security Profile: PAR, PKCE S256, tls_client_auth, certificate-bound token' },
+  { name: 'FAPI 1.0, JAR by value', title: 'FAPI 1.0 Advanced: request object by value (JAR), JARM, private_key_jwt, certificate-bound token' },
+  { name: 'FAPI 1.0, JAR by PAR', title: 'FAPI 1.0 Advanced: request object pushed by PAR (JAR), JARM, tls_client_auth, certificate-bound token' },
+] as const
+
+async function runFlows(env: Environment, onStage: (stage: FlowStage) => void): Promise<FlowTokens> {
+  const { fapi } = env
+  const run = async (index: number, client: Promise<Awaited<ReturnType<FapiAuthorizationServer['registerClient']>>>, scope: string) => {
+    const flow = FLOWS[index] as (typeof FLOWS)[number]
+    const registered = await client
+    onStage({ flow: flow.name, stage: 'client', detail: `${flow.title} (client ${registered.clientId})` })
+    return registered.authorize({ scope, onStage: (stage) => onStage({ flow: flow.name, ...stage }) })
+  }
+  const fapi2DPoP = await run(0, fapi.registerClient({ profile: 'fapi2', binding: 'dpop', authentication: 'private_key_jwt' }), 'accounts:read payments:write')
+  const fapi2Mtls = await run(1, fapi.registerClient({ profile: 'fapi2', binding: 'mtls', authentication: 'tls_client_auth' }), 'accounts:read')
+  const fapi1ByValue = await run(2, fapi.registerClient({ profile: 'fapi1-advanced', requestObject: 'by-value', authentication: 'private_key_jwt' }), 'accounts:read')
+  const fapi1Pushed = await run(3, fapi.registerClient({ profile: 'fapi1-advanced', requestObject: 'pushed', authentication: 'tls_client_auth' }), 'accounts:read')
+  return { fapi2DPoP, fapi2Mtls, fapi1ByValue, fapi1Pushed }
+}
+
+/** What each code-flow token gets at the API: accepted with its binding; refused replayed, stolen, unbound or short of scope. */
+function flowScenarios(env: Environment, flows: FlowTokens): Scenario[] {
+  const accounts = `${env.api.origin}/accounts`
+  const payments = `${env.api.origin}/payments`
+  const ca = env.serverCertificate.cert
+  const tls = ({ certificate }: FapiTokens) => ({ cert: certificate.cert, key: certificate.key })
+  const { fapi2DPoP, fapi2Mtls, fapi1ByValue, fapi1Pushed } = flows
+  const dpopKey = fapi2DPoP.dpopKey
+  if (dpopKey === undefined) throw new Error('the FAPI 2.0 DPoP flow returned no DPoP key')
+  let replayable: string | undefined
+  return [
+    {
+      title: 'FAPI 2.0 code flow: DPoP-bound token with its proof',
+      expected: { status: 200 },
+      because: 'the token came by PAR + PKCE + private_key_jwt, bound at PAR to this key; the proof is fresh',
+      async send() {
+        replayable = await proofFor(dpopKey, 'GET', accounts, fapi2DPoP.accessToken)
+        return callAPI({ url: accounts, ca, headers: { authorization: `DPoP ${fapi2DPoP.accessToken}`, dpop: replayable } })
+      },
+    },
+    {
+      title: 'FAPI 2.0 code flow: the same proof replayed',
+      expected: { status: 401, error: 'invalid_dpop_proof' },
+      because: 'a proof is good once',
+      send: () => callAPI({ url: accounts, ca, headers: { authorization: `DPoP ${fapi2DPoP.accessToken}`, dpop: replayable ?? '' } }),
+    },
+    {
+      title: 'FAPI 2.0 code flow: DPoP token stolen, proof by another key',
+      expected: { status: 401, error: 'invalid_token' },
+      because: 'the proof key is not the one in cnf.jkt',
+      async send() {
+        const thief = await generateKeyPair('ES256')
+        const proof = await proofFor(thief, 'GET', accounts, fapi2DPoP.accessToken)
+        return callAPI({ url: accounts, ca, headers: { authorization: `DPoP ${fapi2DPoP.accessToken}`, dpop: proof } })
+      },
+    },
+    {
+      title: 'FAPI 2.0 code flow: DPoP token without its proof (Bearer)',
+      expected: { status: 401, error: 'invalid_token' },
+      because: 'a DPoP-bound token is refused without its binding',
+      send: () => callAPI({ url: accounts, ca, headers: { authorization: `Bearer ${fapi2DPoP.accessToken}` } }),
+    },
+    {
+      title: 'FAPI 2.0 code flow: certificate-bound token, its certificate',
+      expected: { status: 200 },
+      because: 'the token came by PAR + PKCE + tls_client_auth, bound to the certificate the client presents',
+      send: () => callAPI({ url: accounts, ca, certificate: tls(fapi2Mtls), headers: { authorization: `Bearer ${fapi2Mtls.accessToken}` } }),
+    },
+    {
+      title: 'FAPI 2.0 code flow: certificate-bound token, stolen',
+      expected: { status: 401, error: 'invalid_token' },
+      because: 'the thief presents another client\'s certificate',
+      send: () => callAPI({ url: accounts, ca, certificate: tls(fapi1ByValue), headers: { authorization: `Bearer ${fapi2Mtls.accessToken}` } }),
+    },
+    {
+      title: 'FAPI 2.0 code flow: POST /payments without payments:write',
+      expected: { status: 403, error: 'insufficient_scope' },
+      because: 'the user consented to accounts:read only',
+      send: () => callAPI({ url: payments, method: 'POST', ca, certificate: tls(fapi2Mtls), headers: { authorization: `Bearer ${fapi2Mtls.accessToken}` } }),
+    },
+    {
+      title: 'FAPI 1.0 JAR by value + JARM: token, its certificate',
+      expected: { status: 200 },
+      because: 'signed request object, signed response, code exchanged over mTLS: bound to the certificate',
+      send: () => callAPI({ url: accounts, ca, certificate: tls(fapi1ByValue), headers: { authorization: `Bearer ${fapi1ByValue.accessToken}` } }),
+    },
+    {
+      title: 'FAPI 1.0 JAR by value + JARM: token, no certificate',
+      expected: { status: 401, error: 'invalid_token' },
+      because: 'a certificate-bound token is refused without its certificate',
+      send: () => callAPI({ url: accounts, ca, headers: { authorization: `Bearer ${fapi1ByValue.accessToken}` } }),
+    },
+    {
+      title: 'FAPI 1.0 JAR by PAR + JARM: token, its certificate',
+      expected: { status: 200 },
+      because: 'the request object was pushed, the client authenticated by its certificate (tls_client_auth)',
+      send: () => callAPI({ url: accounts, ca, certificate: tls(fapi1Pushed), headers: { authorization: `Bearer ${fapi1Pushed.accessToken}` } }),
+    },
+  ]
 }
 
 function scenarios(env: Environment, tokens: Tokens): Scenario[] {
@@ -257,21 +400,31 @@ function matches(expected: Outcome, got: Outcome): boolean {
 export interface WalkthroughRun {
   readonly results: ScenarioResult[]
   readonly issuer: string
+  /** The FAPI authorization server's issuer (`https://127.0.0.1:<port>`). */
+  readonly fapiIssuer: string
+  /** Every stage of the FAPI flows, in order. */
+  readonly stages: FlowStage[]
   /** How often oidc-provider asked the client for its DPoP nonce before issuing a token. */
   readonly asNonceChallenges: number
 }
 
 /**
  * Starts oidc-provider, the API over HTTPS and behind a proxy, gets tokens by `client_credentials`
- * (with the authorization server's own DPoP nonce dance), runs every scenario, shuts everything down
- * and returns what each got. Prints nothing.
+ * (with the authorization server's own DPoP nonce dance) and by the FAPI 2.0 and FAPI 1.0 Advanced
+ * authorization code flows (reported to `onStage` as they happen), runs every scenario, shuts
+ * everything down and returns what each got. Prints nothing itself.
  */
-export async function runWalkthrough(): Promise<WalkthroughRun> {
+export async function runWalkthrough(options: { onStage?: (stage: FlowStage) => void } = {}): Promise<WalkthroughRun> {
   const env = await startEnvironment()
   try {
+    const stages: FlowStage[] = []
+    const flows = await runFlows(env, (stage) => {
+      stages.push(stage)
+      options.onStage?.(stage)
+    })
     const tokens = await getTokens(env)
     const results: ScenarioResult[] = []
-    for (const scenario of scenarios(env, tokens)) {
+    for (const scenario of [...scenarios(env, tokens), ...flowScenarios(env, flows)]) {
       const response = await scenario.send()
       const wwwAuthenticate = header(response, 'www-authenticate')
       const got: Outcome = { status: response.status, error: challengeError(wwwAuthenticate) }
@@ -284,7 +437,7 @@ export async function runWalkthrough(): Promise<WalkthroughRun> {
         because: scenario.because,
       })
     }
-    return { results, issuer: env.as.issuer, asNonceChallenges: tokens.asNonceChallenges }
+    return { results, issuer: env.as.issuer, fapiIssuer: env.fapi.issuer, stages, asNonceChallenges: tokens.asNonceChallenges }
   } finally {
     await env.close()
   }
@@ -333,6 +486,13 @@ export function formatResults(results: readonly ScenarioResult[], style: Style =
       : style.bad(`${failed} of ${results.length} scenarios answered unexpectedly.`),
   )
   return lines.join('\n')
+}
+
+/** One line of a FAPI flow: a heading per flow, then its stages indented. */
+export function formatStage(stage: FlowStage, style: Style = plain): string {
+  if (stage.stage === 'client') return `\n  ${style.bold(stage.flow)}  ${style.dim(stage.detail)}`
+  const label = { par: 'PAR', authorization: 'authorize', consent: 'consent', response: 'response', token: 'token' }[stage.stage]
+  return `    ${style.good('→')} ${label.padEnd(9)}  ${stage.detail}`
 }
 
 function oidcProviderVersion(): string {
@@ -429,13 +589,21 @@ async function main(args: readonly string[]): Promise<void> {
     return
   }
   const version = oidcProviderVersion()
-  const run = await runWalkthrough()
   console.log(
     [
       style.bold('fapi-guard + Express, FAPI 2.0 profile: what the API accepts and refuses'),
-      style.dim(`authorization server: oidc-provider${version === '' ? '' : ` ${version}`} on ${run.issuer} (keys found by discovery)`),
+      '',
+      style.bold(`1. Tokens by the authorization code flow: oidc-provider${version === '' ? '' : ` ${version}`} as a FAPI authorization server, driven by openid-client`),
+    ].join('\n'),
+  )
+  const run = await runWalkthrough({ onStage: (stage) => console.log(formatStage(stage, style)) })
+  console.log(
+    [
+      '',
+      style.bold('2. Tokens by client_credentials, then every token at the API'),
+      style.dim(`authorization servers: ${run.issuer} (client_credentials), ${run.fapiIssuer} (FAPI code flows); the API finds both issuers' keys by discovery`),
       style.dim(
-        `tokens by client_credentials, DPoP proofs by the dpop package; oidc-provider answered use_dpop_nonce first ${run.asNonceChallenges} time(s), as it should`,
+        `DPoP proofs by the dpop package; at the token endpoint oidc-provider answered use_dpop_nonce first ${run.asNonceChallenges} time(s), as it should`,
       ),
       '',
       formatResults(run.results, style),

@@ -1,7 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { challengeError, formatResults, runWalkthrough, serve, styleFor } from '../src/walkthrough.js'
+import { challengeError, FLOWS, formatResults, formatStage, runWalkthrough, serve, styleFor, type FlowStage } from '../src/walkthrough.js'
 
 function hasCurl(): boolean {
   try {
@@ -28,11 +28,37 @@ describe('the Express walkthrough (npm start)', () => {
       ['token without scope accounts:read', 403, 'insufficient_scope'],
       ['no token', 401, null],
       ['certificate forwarded by a trusted proxy', 200, null],
+      ['FAPI 2.0 code flow: DPoP-bound token with its proof', 200, null],
+      ['FAPI 2.0 code flow: the same proof replayed', 401, 'invalid_dpop_proof'],
+      ['FAPI 2.0 code flow: DPoP token stolen, proof by another key', 401, 'invalid_token'],
+      ['FAPI 2.0 code flow: DPoP token without its proof (Bearer)', 401, 'invalid_token'],
+      ['FAPI 2.0 code flow: certificate-bound token, its certificate', 200, null],
+      ['FAPI 2.0 code flow: certificate-bound token, stolen', 401, 'invalid_token'],
+      ['FAPI 2.0 code flow: POST /payments without payments:write', 403, 'insufficient_scope'],
+      ['FAPI 1.0 JAR by value + JARM: token, its certificate', 200, null],
+      ['FAPI 1.0 JAR by value + JARM: token, no certificate', 401, 'invalid_token'],
+      ['FAPI 1.0 JAR by PAR + JARM: token, its certificate', 200, null],
     ])
     for (const result of run.results) expect(result.ok, result.title).toBe(true)
     // oidc-provider made the client fetch its DPoP nonce for each DPoP token request.
     expect(run.asNonceChallenges).toBe(2)
     expect(run.issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(run.fapiIssuer).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
+
+    // Each flow reported its stages in order: PAR (or JAR by value), authorization, consent, the response, the code exchange.
+    const stagesOf = (flow: string) => run.stages.filter((stage) => stage.flow === flow).map((stage) => stage.stage)
+    for (const flow of FLOWS) expect(stagesOf(flow.name), flow.name).toEqual(['client', 'par', 'authorization', 'consent', 'response', 'token'])
+    const detail = (flow: string, stage: string) => run.stages.find((line) => line.flow === flow && line.stage === stage)?.detail ?? ''
+    expect(detail('FAPI 2.0, DPoP-bound', 'par')).toMatch(/request_uri urn:ietf:params:oauth:request_uri:/)
+    expect(detail('FAPI 2.0, DPoP-bound', 'token')).toMatch(/private_key_jwt and a DPoP proof → DPoP token .*cnf=\{"jkt":/)
+    expect(detail('FAPI 2.0, certificate-bound', 'token')).toMatch(/tls_client_auth over mTLS → Bearer token .*cnf=\{"x5t#S256":/)
+    expect(detail('FAPI 1.0, JAR by value', 'authorization')).toBe('GET /auth?request&client_id')
+    expect(detail('FAPI 1.0, JAR by PAR', 'authorization')).toBe('GET /auth?request_uri&client_id')
+    expect(detail('FAPI 1.0, JAR by value', 'response')).toMatch(/^JARM: response JWT ES256/)
+    expect(detail('FAPI 2.0, DPoP-bound', 'consent')).toBe('granted automatically (alice: accounts:read payments:write)')
+    // Tokens are shown shortened, never whole.
+    for (const stage of run.stages) expect(stage.detail).not.toMatch(/eyJ[\w-]{20,}\.[\w-]+\.[\w-]+/)
+    expect(formatStage(run.stages[0] as FlowStage)).toContain('FAPI 2.0, DPoP-bound')
 
     const noToken = run.results.find((result) => result.title === 'no token')
     expect(noToken?.wwwAuthenticate).toMatch(/^Bearer realm="api"/)
@@ -40,8 +66,8 @@ describe('the Express walkthrough (npm start)', () => {
     expect(narrow?.wwwAuthenticate).toContain('scope="accounts:read"')
 
     const table = formatResults(run.results)
-    expect(table).toContain('All 12 scenarios answered as expected.')
-    expect(table.split('\n').filter((line) => line.startsWith('  ✔'))).toHaveLength(12)
+    expect(table).toContain('All 22 scenarios answered as expected.')
+    expect(table.split('\n').filter((line) => line.startsWith('  ✔'))).toHaveLength(22)
     expect(table).not.toContain('\x1b[')
   })
 

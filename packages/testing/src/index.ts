@@ -8,3 +8,15 @@ export { accessTokenHash, createDPoPKey, createDPoPProof } from './dpop-proof.js
 export type { DPoPKey, DPoPProofClaims, DPoPProofOptions } from './dpop-proof.js'
 export { send, sendRaw, serve } from './http.js'
 export type { Reply, SendOptions, Served, ServerTLS } from './http.js'
+export { createFapiAuthorizationServer } from './fapi-authorization-server.js'
+export type {
+  FapiAuthorizationServer,
+  FapiAuthorizationServerOptions,
+  FapiAuthorizeOptions,
+  FapiClient,
+  FapiClientOptions,
+  FapiDPoPKey,
+  FapiFlowStage,
+  FapiProfile,
+  FapiTokens,
+} from './fapi-authorization-server.js'

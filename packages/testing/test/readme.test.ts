@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest'
 const read = (name: string) => readFileSync(new URL(name, import.meta.url), 'utf8')
 
 describe('README', () => {
-  it('shows exactly the example readme-example.test.ts runs', () => {
-    const test = read('./readme-example.test.ts')
+  it.each(['./readme-example.test.ts', './fapi-readme-example.test.ts'])('shows exactly the example %s runs', (file) => {
+    const test = read(file)
     const region = /\/\/ #region readme\n([\s\S]*?)\/\/ #endregion readme/.exec(test)?.[1]
     expect(region).toBeDefined()
     const readme = read('../README.md')
