@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: build, package checks (publint, arethetypeswrong) and typecheck once; then the whole
 // vitest suite and the consumer tests on every supported Node major available here: the Node that
-// runs this script, and Node 22 and 24 from tools/node-versions (npm packages of the official
+// runs this script, and Node 22, 24 and 26 from tools/node-versions (npm packages of the official
 // linux-x64 builds, installed on first use; absent on other platforms). Ends with one summary line.
 //
 // FAPI_GUARD_TEST_NODES=current runs the suite on the current Node only.
