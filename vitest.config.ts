@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 
@@ -18,6 +18,9 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/test/**/*.test.ts'],
+    // The consumer tests install the packed packages; `npm test` runs them on their own after this suite
+    // (vitest.consumer.config.ts), so their npm install does not compete with timing-sensitive tests.
+    exclude: [...configDefaults.exclude, 'test/consumer/**'],
     testTimeout: 20_000,
     reporters: ['default'],
   },

@@ -1,13 +1,38 @@
-import { defineConfig } from 'tsup'
+import { defineConfig, type Options } from 'tsup'
 
-export default defineConfig({
-  entry: { index: 'src/index.ts', 'node/index': 'src/node/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
+const entry = { index: 'src/index.ts', 'node/index': 'src/node/index.ts' }
+
+const code: Options = {
+  entry,
+  dts: false,
   splitting: true,
-  sourcemap: true,
-  clean: true,
+  // No source maps in the package: the output is readable, unminified code, and tsup's CommonJS
+  // splitting wrote the build machine's absolute paths into the maps.
+  sourcemap: false,
   target: 'node20',
   platform: 'neutral',
   external: ['node:crypto'],
-})
+}
+
+export default defineConfig([
+  // ESM keeps `jose` a dependency: import works on every Node, bundler and edge runtime.
+  { ...code, format: 'esm', clean: ['!**/*.cjs', '!**/*.d.{ts,cts,mts}'] },
+  // CommonJS carries the part of `jose` it uses. jose 6 is ESM-only: `require()` of it fails on
+  // Node without require(esm) and in Jest (its module registry never loads ESM through require),
+  // so a CommonJS consumer must never reach it.
+  // Without splitting: tsup splits CommonJS by rewriting esbuild's ESM output with sucrase, which
+  // breaks jose's `super(…), this.x = …` (a SyntaxError); each entry is whole instead, and a CommonJS
+  // process on Node only ever loads `node/index.cjs`.
+  { ...code, format: 'cjs', splitting: false, noExternal: ['jose'], clean: ['!**/*.js', '!**/*.d.{ts,cts,mts}'] },
+  // Types, once for both formats. `types` (src/public.ts, every public name) is an entry so the
+  // declarations both entry points share land in `types.d.ts`, not in a chunk named after whichever
+  // module came first.
+  {
+    entry,
+    format: ['esm', 'cjs'],
+    dts: { only: true, entry: { ...entry, types: 'src/public.ts' } },
+    clean: true,
+    target: 'node20',
+    platform: 'neutral',
+  },
+])

@@ -4,7 +4,8 @@ export default defineConfig({
   entry: ['src/index.ts'],
   format: ['esm', 'cjs'],
   dts: true,
-  sourcemap: true,
+  // No source maps in the package: the output is readable, unminified code.
+  sourcemap: false,
   clean: true,
   target: 'node20',
   platform: 'node',

@@ -13,7 +13,7 @@ import { backends } from '../support/backends.js'
 import { parseChallenges } from '../support/challenge.js'
 import { bearer, refusal, refused, requestWith, RESOURCE_URL } from '../support/requests.js'
 
-const vectors = JSON.parse(readFileSync(new URL('../../../../../shared/reference/vectors.json', import.meta.url), 'utf8')) as {
+const vectors = JSON.parse(readFileSync(new URL('../fixtures/vectors.json', import.meta.url), 'utf8')) as {
   rfc9470_examples: { acr_challenge: string; max_age_challenge: string; jwt_claims_example: Record<string, unknown> }
 }
 const RFC9470 = vectors.rfc9470_examples

@@ -334,7 +334,7 @@ export function trustServerCertificate(pem: string): () => void {
   }
 }
 
-/** `shared/reference/vectors.json` (beside the repository), the spec example values. */
+/** `test/fixtures/vectors.json`, the spec example values (the sections the tests read). */
 export interface Vectors {
   rfc7662_examples: { request: string; active_response: Record<string, unknown>; inactive_response: Record<string, unknown> }
   rfc9449_dpop: {
@@ -350,13 +350,13 @@ export interface Vectors {
   }
 }
 
-const REFERENCE = new URL('../../../../../shared/reference/', import.meta.url)
+const REFERENCE = new URL('../fixtures/', import.meta.url)
 
 export function readVectors(): Vectors {
   return JSON.parse(readFileSync(new URL('vectors.json', REFERENCE), 'utf8')) as Vectors
 }
 
-/** A file of `shared/reference/` (fixtures). */
+/** A file of `test/fixtures/`. */
 export function readReference(path: string): string {
   return readFileSync(new URL(path, REFERENCE), 'utf8')
 }

@@ -12,7 +12,7 @@ import { backends } from '../support/backends.js'
 import { challengeParam, parseChallenges } from '../support/challenge.js'
 import { bearer, clockAt, NOW, refusal, requestWith, RESOURCE_URL } from '../support/requests.js'
 
-const vectors = JSON.parse(readFileSync(new URL('../../../../../shared/reference/vectors.json', import.meta.url), 'utf8')) as {
+const vectors = JSON.parse(readFileSync(new URL('../fixtures/vectors.json', import.meta.url), 'utf8')) as {
   rfc9728_examples: { metadata_response: Record<string, unknown> }
 }
 const EXAMPLE = vectors.rfc9728_examples.metadata_response

@@ -18,7 +18,7 @@ import type { DecisionEvent, GuardError, GuardOptions, RequestLike } from '../..
 import { backends } from '../support/backends.js'
 import { clockAt, NOW, refusal, requestWith, RESOURCE_URL } from '../support/requests.js'
 
-const vectors = JSON.parse(readFileSync(new URL('../../../../../shared/reference/vectors.json', import.meta.url), 'utf8')) as {
+const vectors = JSON.parse(readFileSync(new URL('../fixtures/vectors.json', import.meta.url), 'utf8')) as {
   fapi: { x_fapi_interaction_id_example: string; x_fapi_customer_ip_address_examples: string[]; x_fapi_auth_date_example: string }
 }
 /** `c770aef3-6784-41f7-8e0e-ff5f97bddb3a` (FAPI 1.0 Part 1 example). */

@@ -12,10 +12,10 @@ import type { GuardOptions } from '../../src/options.js'
 import type { ClientCertificate, RequestLike } from '../../src/types.js'
 
 /**
- * `shared/reference/fixtures/client-cert.pem`: `shared/` sits beside the repository (here and in CI).
+ * `test/fixtures/client-cert.pem` (copied from the project's reference fixtures; the tests need nothing outside the repository).
  * Its `x5t#S256` is `FIXTURE_THUMBPRINT` (standards.md §13.3).
  */
-export const FIXTURE_PEM = readFileSync(new URL('../../../../../shared/reference/fixtures/client-cert.pem', import.meta.url), 'utf8')
+export const FIXTURE_PEM = readFileSync(new URL('../fixtures/client-cert.pem', import.meta.url), 'utf8')
 export const FIXTURE_THUMBPRINT = 'zIEsPDi97JnbTIQy8khEc8EJz5GPYOBbwRNuOFodxJU'
 /** RFC 8705 §3.1/§3.2 example `x5t#S256`: 32 bytes, but non-canonical base64url (re-encodes as `…dg0`). */
 export const RFC8705_EXAMPLE_THUMBPRINT = 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2'
