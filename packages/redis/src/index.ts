@@ -1,5 +1,6 @@
 export { createRedisReplayStore, DEFAULT_REPLAY_PREFIX } from './replay-store.js'
 export type { RedisReplayStoreOptions } from './replay-store.js'
+export { RedisEvictionPolicyError } from './eviction-policy.js'
 export { createRedisIntrospectionCache, DEFAULT_INTROSPECTION_PREFIX } from './introspection-cache.js'
 export type { RedisIntrospectionCacheOptions } from './introspection-cache.js'
 export { DEFAULT_COMMAND_TIMEOUT_MS, RedisCommandTimeoutError } from './shared.js'

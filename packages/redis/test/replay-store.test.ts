@@ -102,7 +102,9 @@ describeWithRedis('createRedisReplayStore against Redis', () => {
 })
 
 describe('createRedisReplayStore failure handling (no Redis needed)', () => {
-  const fake = (set: (...args: unknown[]) => Promise<unknown>) => ({ set, getBuffer: async () => null }) as unknown as RedisClient
+  // A Redis whose maxmemory-policy is noeviction (the store reads it once before its first SET).
+  const fake = (set: (...args: unknown[]) => Promise<unknown>) =>
+    ({ isCluster: false, config: async () => ['maxmemory-policy', 'noeviction'], set, getBuffer: async () => null }) as unknown as RedisClient
 
   it('rejects (fails closed) when Redis answers an error', async () => {
     const errors: unknown[] = []
