@@ -3,6 +3,8 @@ import { checkScopes, readScopes } from './access-token/check-scopes.js'
 import { verifyJWTAccessToken, withScheme, type JWTAccessTokenRules } from './access-token/verify-jwt-access-token.js'
 import { countSegments } from './access-token/parse-compact-jws.js'
 import { verifyTokenBinding, type BindingRules } from './binding/verify-token-binding.js'
+import { withPresetHint } from './presets/preset-hint.js'
+import { describeCauses, Diagnosis } from './errors/diagnosis.js'
 import { GuardError, isGuardError, type AuthScheme } from './errors/guard-error.js'
 import { buildChallenges, renderWWWAuthenticate, type ChallengeConfig } from './errors/render-challenge.js'
 import type { CryptoBackend } from './keys/crypto-backend.js'
@@ -25,7 +27,7 @@ import { readCredentials } from './request/read-credentials.js'
 import { readHeaderValues } from './request/read-headers.js'
 import { checkClaimRequirements } from './authorization/claim-requirements.js'
 import { checkUserAuthentication } from './authorization/check-user-authentication.js'
-import type { DecisionEvent } from './audit/decision-event.js'
+import { describeDecision, type DecisionEvent } from './audit/decision-event.js'
 import { buildProtectedResourceMetadata, metadataLocation, type ProtectedResourceMetadata } from './metadata/protected-resource-metadata.js'
 import type { AuthContext, JWTAccessTokenClaims, RequestLike, VerifyOptions } from './types.js'
 
@@ -47,12 +49,21 @@ export interface Guard {
   metadata(): ProtectedResourceMetadata | undefined
   /** The path adapters serve `metadata()` at (`/.well-known/oauth-protected-resource…`), when `resource` is configured. */
   readonly metadataPath: string | undefined
+  /**
+   * Loads every issuer's metadata and keys now, and the introspection endpoint where it is found by
+   * discovery; rejects with the precise reason (the URL and status, not JSON, an issuer that differs —
+   * "only by a trailing slash" said so —, a connection or TLS error, a timeout). Call it at startup to
+   * fail there, as Spring does, instead of on the first request. Resolves when every issuer is ready.
+   */
+  ready(): Promise<void>
 }
 
 /** What only some runtimes offer, handed in by the entry point (the Node build gives all of it). */
 export interface Platform {
   /** A `fetch` presenting a client certificate, for `tls_client_auth` introspection. */
   readonly tlsClientFetch?: (certificate: { readonly cert: string; readonly key: string }) => typeof fetch
+  /** Where each decision is described for operators when asked for (Node: `NODE_DEBUG=fapi-guard`). */
+  readonly debug?: ((message: string) => void) | undefined
 }
 
 /**
@@ -181,9 +192,11 @@ function decisionEvent(
       ...(auth.subject !== undefined && { subject: auth.subject }),
     }),
     ...(binding !== undefined && { binding }),
+  const cause = describeCauses(refusal)
     checks: trace.checks,
     ...(trace.kid !== undefined && { kid: trace.kid }),
     ...((nonce !== undefined || replay !== undefined) && { dpop: { ...(nonce !== undefined && { nonce }), ...(replay !== undefined && { replay }) } }),
+    ...(cause !== undefined && { cause }),
     proxy: { peerAddress, trusted: trusted(peerAddress) },
     ...(interaction !== undefined && { interactionId: interaction.value, ...(interaction.replaced && { interactionIdReplaced: true }) }),
     durationMicros: Math.round((performance.now() - started) * 1000),
@@ -218,8 +231,13 @@ class ResourceGuard implements Guard {
       const context = { fetch: options.fetch, httpTimeoutMs: options.httpTimeoutMs, clock: options.clock }
       const metadata = new IssuerMetadata(name, context)
       const keyStore = new IssuerKeyStore(issuer, {
+  /** One check per issuer: its keys (and discovered introspection endpoint) can be had now. */
+  readonly #readiness: Array<() => Promise<void>> = []
+  readonly #debug: ((message: string) => void) | undefined
+
         ...context,
         metadata,
+    this.#debug = platform.debug
         backend,
         cooldownMs: options.jwksCooldownMs,
         maxAgeMs: options.jwksCacheMaxAgeMs,
@@ -234,6 +252,13 @@ class ResourceGuard implements Guard {
     this.#introspectors = introspectors
     this.#introspectionRules = introspectionRules
     this.#credentialRules = { dpopEnabled: options.dpop.enabled, maxTokenLength: options.maxTokenLength }
+      const introspectionByDiscovery = issuer.introspection !== undefined && issuer.introspection.endpoint === undefined
+      this.#readiness.push(async () => {
+        await keyStore.ready()
+        if (introspectionByDiscovery && metadataEndpoint(await metadata.get(true), 'introspection_endpoint') === undefined) {
+          throw new Diagnosis(`the metadata of "${name}" has no https "introspection_endpoint"`)
+        }
+      })
     this.#jwtRules = {
       ...options,
       keyStores,
@@ -310,6 +335,20 @@ class ResourceGuard implements Guard {
       this.#report(request, trace, started, auth, undefined, interaction)
       return auth
     } catch (error) {
+  async ready(): Promise<void> {
+    const names = [...this.#options.issuers.keys()]
+    const outcomes = await Promise.allSettled(this.#readiness.map((check) => check()))
+    const failures = outcomes.flatMap((outcome, i) =>
+      outcome.status === 'rejected' ? [{ issuer: names[i] as string, error: outcome.reason as unknown }] : [],
+    )
+    if (failures.length === 0) return
+    const reasons = failures.map(({ issuer, error }) => {
+      const causes = describeCauses(error)
+      return `issuer "${issuer}": ${error instanceof Error ? error.message : String(error)}${causes === undefined ? '' : ` ← ${causes}`}`
+    })
+    throw new Error(`fapi-guard is not ready: ${reasons.join('; ')}`, { cause: failures[0]?.error })
+  }
+
       const refusal = this.#finalize(error, interaction?.value)
       this.#report(request, trace, started, undefined, refusal, interaction)
       throw refusal
@@ -401,6 +440,9 @@ class ResourceGuard implements Guard {
     }
   }
 
+    if (hook === undefined && this.#debug === undefined) return
+    const event = decisionEvent(request, trace, started, auth, refusal, this.#options.proxy.trusted, interaction)
+    this.#debug?.(describeDecision(event))
   /**
    * A token is handled as a JWT when it has three segments and, with introspection configured, its
    * first segment is a JSON object: an opaque token may contain two dots (RFC 9449's example does).

@@ -1,3 +1,4 @@
+import { Diagnosis, quote, trailingSlashHint } from '../errors/diagnosis.js'
 import { GuardError } from '../errors/guard-error.js'
 
 /** Claim rules fixed at `createGuard`. */
@@ -16,19 +17,30 @@ function isNumericDate(value: unknown): value is number {
 export function checkIssuer(payload: Record<string, unknown>, issuers: ReadonlyMap<string, unknown>): string {
   const { iss } = payload
   if (typeof iss !== 'string' || !issuers.has(iss)) {
-    throw new GuardError('ERR_JWT_ISSUER_INVALID', 'the "iss" claim is not a trusted issuer')
+    const trusted = [...issuers.keys()]
+    const hint = typeof iss === 'string' ? trusted.map((issuer) => trailingSlashHint(iss, issuer)).find((text) => text !== '') ?? '' : ''
+    const cause = new Diagnosis(`the token's "iss" is ${quote(iss)}; trusted issuers: ${trusted.map(quote).join(', ')}${hint}`)
+    throw new GuardError('ERR_JWT_ISSUER_INVALID', 'the "iss" claim is not a trusted issuer', { cause })
   }
   return iss
 }
 
 /** RFC 9068 §4 (4), RFC 7519 §4.1.3: `aud` (string or array of strings) contains a configured audience. */
 export function checkAudience(payload: Record<string, unknown>, rules: ClaimRules): void {
+/** What the operator is told when `aud` names no configured audience. */
+export function audienceDiagnosis(aud: unknown, audiences: ReadonlySet<string>): Diagnosis {
+  const expected = [...audiences]
+  const received = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : []
+  const hint = received.flatMap((item) => (typeof item === 'string' ? expected.map((audience) => trailingSlashHint(item, audience)) : [])).find((text) => text !== '') ?? ''
+  return new Diagnosis(`the token's "aud" is ${quote(aud)}; this API is ${expected.map(quote).join(', ')}${hint}`)
+}
+
   const { aud } = payload
   const list = typeof aud === 'string' ? [aud] : aud
   if (Array.isArray(list) && list.every((item) => typeof item === 'string') && list.some((item) => rules.audiences.has(item))) {
     return
   }
-  throw new GuardError('ERR_JWT_AUDIENCE_INVALID', 'the "aud" claim does not name this resource server')
+  throw new GuardError('ERR_JWT_AUDIENCE_INVALID', 'the "aud" claim does not name this resource server', { cause: audienceDiagnosis(aud, rules.audiences) })
 }
 
 /**

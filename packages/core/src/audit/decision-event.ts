@@ -8,6 +8,13 @@ export interface DecisionEvent {
   readonly error?: OAuthErrorCode | undefined
   readonly code?: ErrorCode
   readonly description?: string
+  /**
+   * For operators, refusals only: what lies behind the description — the token's `iss` or `aud` beside
+   * the configured ones, the URL the API computed for `htu` beside the proof's and how it came to it
+   * (forwarded headers believed or ignored, from which peer), why keys or introspection are
+   * unavailable. Never a token, proof, secret, or an endpoint's query or userinfo.
+   */
+  readonly cause?: string
   /** Who vouched for the token, for whom, about whom (when known). */
   readonly issuer?: string
   readonly clientId?: string
@@ -28,6 +35,15 @@ export interface DecisionEvent {
   readonly interactionIdReplaced?: true
   /** Time spent in `verify`, in microseconds. */
   readonly durationMicros: number
+}
+
+/** One line describing a decision, as `NODE_DEBUG=fapi-guard` prints it. */
+export function describeDecision(event: DecisionEvent): string {
+  if (event.outcome === 'accepted') {
+    return `accepted (${event.checks.join(', ')})${event.issuer === undefined ? '' : ` issuer ${JSON.stringify(event.issuer)}`}${event.binding === undefined ? '' : ` binding ${event.binding}`}`
+  }
+  const peer = event.proxy === undefined ? '' : ` peer ${event.proxy.peerAddress ?? 'unknown'}${event.proxy.trusted ? ' (trusted proxy)' : ''}`
+  return `refused ${event.status ?? ''} ${event.code ?? ''}: ${event.description ?? ''}${event.cause === undefined ? '' : ` — ${event.cause}`};${peer} after ${event.checks.join(', ') || 'nothing'}`
 }
 
 /** A pino-style logger: `info(object, message)` and `warn(object, message)`. */
@@ -72,6 +88,7 @@ export function traceDecisions(tracer: DecisionTracer, clock: () => number = Dat
       ['fapi_guard.status', event.status],
       ['fapi_guard.error', event.error],
       ['fapi_guard.code', event.code],
+      ['fapi_guard.cause', event.cause],
       ['fapi_guard.issuer', event.issuer],
       ['fapi_guard.client_id', event.clientId],
       ['fapi_guard.binding', event.binding],

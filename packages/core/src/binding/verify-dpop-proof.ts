@@ -2,6 +2,7 @@ import type { JWK } from 'jose'
 import { LRUCache } from 'lru-cache'
 import { normalizeTyp } from '../access-token/check-access-token-header.js'
 import { parseCompactJWS, type CompactJWS } from '../access-token/parse-compact-jws.js'
+import { Diagnosis, quote } from '../errors/diagnosis.js'
 import { GuardError, isGuardError } from '../errors/guard-error.js'
 import type { CryptoBackend } from '../keys/crypto-backend.js'
 import { fitsAlgorithm, readKeySet } from '../keys/select-key.js'
@@ -9,7 +10,7 @@ import { isPlainObject, timingSafeEqualString } from '../lib/encoding.js'
 import { PRIVATE_JWK_MEMBERS } from '../options.js'
 import { TOKEN68 } from '../request/parse-authorization.js'
 import { readHeaderValues } from '../request/read-headers.js'
-import { resolveRequestURL, type RequestURLRules } from '../request/resolve-request-url.js'
+import { explainRequestURL, resolveRequestURL, type RequestURLRules } from '../request/resolve-request-url.js'
 import { ReplayStoreFullError, type ReplayStore } from '../replay/replay-store.js'
 import { callStore, TIMED_OUT } from '../lib/bounded.js'
 import type { RequestLike } from '../types.js'
@@ -46,8 +47,8 @@ export const REPLAY_STORE_TIMEOUT_MS = 2000
 /** Largest `jti` accepted (RFC 9449 §11.1: large values are refused, and only a hash is stored). */
 export const MAX_JTI_LENGTH = 512
 
-function invalid(code: ConstructorParameters<typeof GuardError>[0], description: string): GuardError {
-  return new GuardError(code, description, { scheme: 'DPoP' })
+function invalid(code: ConstructorParameters<typeof GuardError>[0], description: string, cause?: Diagnosis): GuardError {
+  return new GuardError(code, description, { scheme: 'DPoP', cause })
 }
 
 /** §4.3 check 1: exactly one `DPoP` header holding one token68 value (a comma means several proofs). */
@@ -126,10 +127,15 @@ export function checkProofClaims(payload: Record<string, unknown>, method: strin
 
 /** §4.3 check 9: `htu` equals the URL the client addressed, both normalized, query and fragment ignored. */
 export function checkProofHtu(htu: string, request: RequestLike, rules: DPoPRules): void {
-  const expected = normalizeHtu(resolveRequestURL(request, rules.requestURL))
+  const url = resolveRequestURL(request, rules.requestURL)
+  const expected = normalizeHtu(url)
   const actual = normalizeHtu(htu)
   if (expected === undefined || actual === undefined || actual !== expected) {
-    throw invalid('ERR_DPOP_HTU_MISMATCH', 'the DPoP proof "htu" does not match the request URL')
+    const computed = expected ?? url.split(/[?#]/)[0]
+    const cause = new Diagnosis(
+      `the API computed ${quote(computed)} for this request, ${explainRequestURL(request, rules.requestURL)}; the proof's "htu" is ${quote(actual ?? htu.split(/[?#]/)[0])}`,
+    )
+    throw invalid('ERR_DPOP_HTU_MISMATCH', 'the DPoP proof "htu" does not match the request URL', cause)
   }
 }
 

@@ -1,3 +1,5 @@
+import { audienceDiagnosis } from '../access-token/check-access-token-claims.js'
+import { Diagnosis, quote, trailingSlashHint } from '../errors/diagnosis.js'
 import { GuardError } from '../errors/guard-error.js'
 import { isPlainObject } from '../lib/encoding.js'
 
@@ -51,7 +53,9 @@ export function checkIntrospectionClaims(
     throw new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', 'the access token is not valid yet ("nbf")')
   }
   if (iss !== undefined && iss !== issuer) {
-    throw new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', 'the introspection "iss" is not the issuer that was asked')
+    throw new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', 'the introspection "iss" is not the issuer that was asked', {
+      cause: new Diagnosis(`the introspection "iss" is ${quote(iss)}; the issuer asked is ${quote(issuer)}${typeof iss === 'string' ? trailingSlashHint(iss, issuer) : ''}`),
+    })
   }
   if (aud === undefined && rules.requireAudience) {
     throw new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', 'the introspection answer has no "aud" naming this resource server')
@@ -59,7 +63,9 @@ export function checkIntrospectionClaims(
   if (aud !== undefined) {
     const list = typeof aud === 'string' ? [aud] : aud
     if (!Array.isArray(list) || !list.some((item) => typeof item === 'string' && rules.audiences.has(item))) {
-      throw new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', 'the introspection "aud" does not name this resource server')
+      throw new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', 'the introspection "aud" does not name this resource server', {
+        cause: audienceDiagnosis(aud, rules.audiences),
+      })
     }
   }
   // A `scope` that is not a string grants nothing (read as no scopes), as Spring does (attacks E05).

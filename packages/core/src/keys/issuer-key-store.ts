@@ -41,6 +41,8 @@ export class IssuerKeyStore {
   #jwksUri: URL | undefined
   #fingerprint = ''
   #version = 0
+  /** Why the last fetch failed: the operator's cause of `ERR_JWKS_UNAVAILABLE`. */
+  #lastError: unknown
 
   constructor(
     readonly issuer: ResolvedIssuer,
@@ -99,7 +101,18 @@ export class IssuerKeyStore {
   }
 
   #unavailable(): GuardError {
-    return new GuardError('ERR_JWKS_UNAVAILABLE', `the keys of issuer "${this.issuer.issuer}" are unavailable`)
+    return new GuardError('ERR_JWKS_UNAVAILABLE', `the keys of issuer "${this.issuer.issuer}" are unavailable`, { cause: this.#lastError })
+  }
+
+  /**
+   * Readiness: loads the key set now (metadata first, when keys are found by discovery), whatever the
+   * retry windows say, and rejects with the precise reason (`HTTPExchangeError`: the URL and status,
+   * not JSON, an issuer that differs, a connection or TLS error, a timeout). Inline keys are ready.
+   */
+  async ready(): Promise<void> {
+    if (this.issuer.keys.kind === 'static') return
+    if (this.#jwksUri === undefined) await this.context.metadata.get(true)
+    if (!(await this.#refresh())) throw this.#lastError
   }
 
   /** Before any key is known, a failed fetch is retried after `FIRST_LOAD_RETRY_MS` (or the cooldown, if shorter). */
@@ -132,8 +145,10 @@ export class IssuerKeyStore {
     })
     try {
       await this.#pending
+      this.#lastError = undefined
       return true
-    } catch {
+    } catch (error) {
+      this.#lastError = error
       return false
     }
   }

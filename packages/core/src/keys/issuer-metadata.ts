@@ -1,3 +1,4 @@
+import { quote, trailingSlashHint } from '../errors/diagnosis.js'
 import { fetchJSONObject, HTTPExchangeError } from '../lib/http.js'
 import { isSecureOrLoopback, parseURL } from '../lib/url.js'
 
@@ -36,20 +37,31 @@ export class IssuerMetadata {
   #document: Record<string, unknown> | undefined
   #pending: Promise<Record<string, unknown>> | undefined
   #lastFailure = Number.NEGATIVE_INFINITY
+  #lastError: Error | undefined
 
   constructor(
     readonly issuer: string,
     private readonly context: { readonly fetch: typeof fetch; readonly httpTimeoutMs: number; readonly clock: () => number },
   ) {}
 
-  async get(): Promise<Record<string, unknown>> {
+  /**
+   * The metadata; after a failure, for `METADATA_RETRY_MS`, the same failure again without a fetch.
+   * `force` (readiness) fetches whatever the retry window says.
+   */
+  async get(force = false): Promise<Record<string, unknown>> {
     if (this.#document !== undefined) return this.#document
-    if (this.#pending === undefined && this.context.clock() - this.#lastFailure < METADATA_RETRY_MS) {
-      throw new HTTPExchangeError(`metadata of "${this.issuer}" is unavailable (retrying shortly)`)
+    if (!force && this.#pending === undefined && this.context.clock() - this.#lastFailure < METADATA_RETRY_MS) {
+      throw new HTTPExchangeError(`metadata of "${this.issuer}" is unavailable (retrying shortly)`, { cause: this.#lastError })
     }
-    this.#pending ??= this.#fetch().finally(() => {
-      this.#pending = undefined
-    })
+    this.#pending ??= this.#fetch()
+      .catch((error: unknown) => {
+        this.#lastFailure = this.context.clock()
+        this.#lastError = error as Error
+        throw error
+      })
+      .finally(() => {
+        this.#pending = undefined
+      })
     return this.#pending
   }
 
@@ -64,13 +76,14 @@ export class IssuerMetadata {
         continue
       }
       if (metadata.issuer !== this.issuer) {
-        this.#lastFailure = this.context.clock()
-        throw new HTTPExchangeError(`metadata at ${url.href} names another issuer than "${this.issuer}"`)
+        const named = typeof metadata.issuer === 'string' ? metadata.issuer : ''
+        throw new HTTPExchangeError(
+          `metadata at ${url.href} names the issuer ${quote(metadata.issuer)}, not the configured ${quote(this.issuer)}${trailingSlashHint(named, this.issuer)}`,
+        )
       }
       this.#document = metadata
       return metadata
     }
-    this.#lastFailure = this.context.clock()
     throw new HTTPExchangeError(`discovery for "${this.issuer}" failed: ${failures.join('; ')}`)
   }
 }

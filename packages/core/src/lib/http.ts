@@ -34,7 +34,7 @@ export async function fetchDocument(
   try {
     response = await fetchImpl(url.href, { ...init, redirect: 'manual', signal })
   } catch (cause) {
-    throw new HTTPExchangeError(`${where} ${isTimeout(cause, signal) ? `timed out after ${timeoutMs} ms` : 'failed'}`)
+    throw new HTTPExchangeError(`${where} ${isTimeout(cause, signal) ? `timed out after ${timeoutMs} ms` : `failed${networkReason(cause)}`}`)
   }
   if (response.status !== 200) {
     void response.body?.cancel().catch(() => {})
@@ -99,6 +99,19 @@ export async function fetchJSONObject(url: URL, fetchImpl: typeof fetch, timeout
   }
   if (!isPlainObject(value)) throw new HTTPExchangeError(`GET ${redactURL(url)} answered JSON that is not an object`)
   return value
+}
+
+/**
+ * Why a connection failed, as the runtime says it (` (ECONNREFUSED)`, ` (CERT_HAS_EXPIRED: certificate
+ * has expired)`): undici wraps the socket's error as `cause` of "fetch failed". Codes and messages of
+ * the network layer hold no credentials.
+ */
+function networkReason(error: unknown): string {
+  for (let current = error, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth++) {
+    const code = (current as Error & { code?: unknown }).code
+    if (typeof code === 'string') return code.startsWith('ERR_TLS') || code.includes('CERT') ? ` (${code}: ${current.message})` : ` (${code})`
+  }
+  return ''
 }
 
 function isTimeout(cause: unknown, signal: AbortSignal): boolean {

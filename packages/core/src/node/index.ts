@@ -1,3 +1,4 @@
+import { debuglog } from 'node:util'
 import { createGuardWith, type Guard } from '../guard.js'
 import type { GuardOptions } from '../options.js'
 import { resolveAdapterGuardWith, type AdapterGuard } from '../adapter-guard.js'
@@ -13,8 +14,17 @@ export function createGuard(options: GuardOptions): Guard {
   return createGuardWith(
     options,
     ({ offloadSignatures }) => (offloadSignatures === 'auto' ? nodeCryptoBackend : nodeCryptoBackendOffloading(offloadSignatures)),
-    { tlsClientFetch: createTLSClientFetch },
+    { tlsClientFetch: createTLSClientFetch, debug: nodeDebug() },
   )
+}
+
+/**
+ * `NODE_DEBUG=fapi-guard` (Node's `util.debuglog` convention): every decision, with the operator's
+ * cause of each refusal, on stderr. Read when the guard is created; `undefined` (no cost) otherwise.
+ */
+function nodeDebug(): ((message: string) => void) | undefined {
+  const log = debuglog('fapi-guard')
+  return log.enabled ? (message) => log('%s', message) : undefined
 }
 
 /** For adapter authors: `guard(options)` or `guard(existingGuard, adapterOptions)`, split and built (Node build). */

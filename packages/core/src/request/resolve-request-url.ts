@@ -1,6 +1,7 @@
 import { GuardError } from '../errors/guard-error.js'
 import { countTrustedHops, outermostTrustedElement, readForwardedPairs, type ForwardedFamily } from './forwarded-elements.js'
 import { parseIP, type AddressMatcher } from './proxy-trust.js'
+import { readHeaderValues } from './read-headers.js'
 import type { RequestLike } from '../types.js'
 
 /** How the URL the client addressed is found. Fixed at `createGuard`. */
@@ -164,4 +165,32 @@ export function resolveRequestURL(request: RequestLike, rules: RequestURLRules):
   if (forwarded.port !== undefined) host = `${host.replace(/:\d*$/, '')}:${forwarded.port}`
   const path = forwarded.prefix === undefined ? own.path : `${forwarded.prefix.replace(/\/$/, '')}${own.path}`
   return `${proto ?? own.scheme}://${host}${path}${own.search}`
+}
+
+const FORWARDED_FAMILIES: Readonly<Record<ForwardedFamily, readonly string[]>> = {
+  'x-forwarded': ['x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix'],
+  forwarded: ['forwarded'],
+}
+
+/**
+ * For operators: how `resolveRequestURL` came to its URL — `proxy.publicUrl`, a trusted proxy's
+ * headers, or the request's own URL — and which forwarded headers it ignored and why (a peer not in
+ * `proxy.trusted`, or the other header family). A TLS-terminating proxy that is not trusted, or that
+ * forwards no scheme, is the usual reason a proof's `htu` does not match.
+ */
+export function explainRequestURL(request: RequestLike, rules: RequestURLRules): string {
+  if (rules.publicUrl !== undefined) return 'from proxy.publicUrl'
+  const present = (family: ForwardedFamily) => FORWARDED_FAMILIES[family].filter((name) => readHeaderValues(request.headers, name).length > 0)
+  const other: ForwardedFamily = rules.forwarded === 'forwarded' ? 'x-forwarded' : 'forwarded'
+  const peer = request.peerAddress === undefined ? 'an unknown peer' : `peer ${request.peerAddress}`
+  if (!rules.trusted(request.peerAddress)) {
+    const sent = [...present(rules.forwarded), ...present(other)]
+    return sent.length === 0
+      ? `from the request itself (${peer} is not in proxy.trusted)`
+      : `from the request itself: ${sent.join(', ')} came from ${peer}, which is not in proxy.trusted, and were ignored`
+  }
+  const used = present(rules.forwarded)
+  const ignored = present(other)
+  const how = used.length === 0 ? `from the request itself (trusted ${peer} forwarded no ${rules.forwarded} headers)` : `from ${used.join(', ')} of trusted ${peer}`
+  return ignored.length === 0 ? how : `${how}; ${ignored.join(', ')} ignored (proxy.forwardedHeaders is "${rules.forwarded}")`
 }
