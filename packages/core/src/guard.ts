@@ -161,6 +161,15 @@ function readInteractionId(request: Request | RequestLike): InteractionId {
   return { value: crypto.randomUUID(), replaced: sent !== undefined }
 }
 
+/** `AuthContext.clientId`: the first of the `clientIdClaim` claims that is a non-empty string. */
+function readClientId(claims: JWTAccessTokenClaims, names: readonly string[]): string | undefined {
+  for (const name of names) {
+    const value = claims[name]
+    if (typeof value === 'string' && value.length > 0) return value
+  }
+  return undefined
+}
+
 /** `x-fapi-auth-date` and `x-fapi-customer-ip-address`, passed through untouched (never a reason to refuse). */
 function readFAPIHeaders(request: Request | RequestLike): AuthContext['fapi'] {
   const authDate = firstHeader(request, 'x-fapi-auth-date')
@@ -183,20 +192,20 @@ function decisionEvent(
   const code = refusal?.code
   const nonce = trace.nonce ?? (code === 'ERR_DPOP_NONCE_REQUIRED' ? 'missing' : code === 'ERR_DPOP_NONCE_INVALID' ? 'invalid' : undefined)
   const replay = code === 'ERR_DPOP_PROOF_REPLAYED' ? 'replayed' : trace.replay
+  const cause = describeCauses(refusal)
   return {
     outcome: auth === undefined ? 'refused' : 'accepted',
     ...(refusal !== undefined && { status: refusal.status, error: refusal.error, code: refusal.code, description: refusal.description }),
+    ...(cause !== undefined && { cause }),
     ...(auth !== undefined && {
       issuer: auth.issuer,
       ...(auth.clientId !== undefined && { clientId: auth.clientId }),
       ...(auth.subject !== undefined && { subject: auth.subject }),
     }),
     ...(binding !== undefined && { binding }),
-  const cause = describeCauses(refusal)
     checks: trace.checks,
     ...(trace.kid !== undefined && { kid: trace.kid }),
     ...((nonce !== undefined || replay !== undefined) && { dpop: { ...(nonce !== undefined && { nonce }), ...(replay !== undefined && { replay }) } }),
-    ...(cause !== undefined && { cause }),
     proxy: { peerAddress, trusted: trusted(peerAddress) },
     ...(interaction !== undefined && { interactionId: interaction.value, ...(interaction.replaced && { interactionIdReplaced: true }) }),
     durationMicros: Math.round((performance.now() - started) * 1000),
@@ -222,8 +231,13 @@ class ResourceGuard implements Guard {
   /** What an active answer must satisfy, by issuer (`requireAudience` is per issuer). */
   readonly #introspectionRules: ReadonlyMap<string, IntrospectionClaimRules>
 
+  /** One check per issuer: its keys (and discovered introspection endpoint) can be had now. */
+  readonly #readiness: Array<() => Promise<void>> = []
+  readonly #debug: ((message: string) => void) | undefined
+
   constructor(options: ResolvedOptions, backend: CryptoBackend, platform: Platform) {
     this.#options = options
+    this.#debug = platform.debug
     const keyStores = new Map<string, IssuerKeyStore>()
     const introspectors = new Map<string, TokenIntrospector>()
     const introspectionRules = new Map<string, IntrospectionClaimRules>()
@@ -231,18 +245,20 @@ class ResourceGuard implements Guard {
       const context = { fetch: options.fetch, httpTimeoutMs: options.httpTimeoutMs, clock: options.clock }
       const metadata = new IssuerMetadata(name, context)
       const keyStore = new IssuerKeyStore(issuer, {
-  /** One check per issuer: its keys (and discovered introspection endpoint) can be had now. */
-  readonly #readiness: Array<() => Promise<void>> = []
-  readonly #debug: ((message: string) => void) | undefined
-
         ...context,
         metadata,
-    this.#debug = platform.debug
         backend,
         cooldownMs: options.jwksCooldownMs,
         maxAgeMs: options.jwksCacheMaxAgeMs,
       })
       keyStores.set(name, keyStore)
+      const introspectionByDiscovery = issuer.introspection !== undefined && issuer.introspection.endpoint === undefined
+      this.#readiness.push(async () => {
+        await keyStore.ready()
+        if (introspectionByDiscovery && metadataEndpoint(await metadata.get(true), 'introspection_endpoint') === undefined) {
+          throw new Diagnosis(`the metadata of "${name}" has no https "introspection_endpoint"`)
+        }
+      })
       if (issuer.introspection !== undefined) {
         introspectors.set(name, createIntrospector(issuer, issuer.introspection, { options, backend, platform, metadata, keyStore }))
         const { audiences, clockTolerance, maxTokenLifetime } = options
@@ -252,13 +268,6 @@ class ResourceGuard implements Guard {
     this.#introspectors = introspectors
     this.#introspectionRules = introspectionRules
     this.#credentialRules = { dpopEnabled: options.dpop.enabled, maxTokenLength: options.maxTokenLength }
-      const introspectionByDiscovery = issuer.introspection !== undefined && issuer.introspection.endpoint === undefined
-      this.#readiness.push(async () => {
-        await keyStore.ready()
-        if (introspectionByDiscovery && metadataEndpoint(await metadata.get(true), 'introspection_endpoint') === undefined) {
-          throw new Diagnosis(`the metadata of "${name}" has no https "introspection_endpoint"`)
-        }
-      })
     this.#jwtRules = {
       ...options,
       keyStores,
@@ -326,15 +335,6 @@ class ResourceGuard implements Guard {
     return this.#metadata
   }
 
-  async verify(request: Request | RequestLike, options?: VerifyOptions): Promise<AuthContext> {
-    const started = performance.now()
-    const trace: Trace = { checks: [], kid: undefined, nonce: undefined, replay: undefined }
-    const interaction = this.#options.interactionId ? readInteractionId(request) : undefined
-    try {
-      const auth = await this.#verify(request, options, trace, interaction?.value)
-      this.#report(request, trace, started, auth, undefined, interaction)
-      return auth
-    } catch (error) {
   async ready(): Promise<void> {
     const names = [...this.#options.issuers.keys()]
     const outcomes = await Promise.allSettled(this.#readiness.map((check) => check()))
@@ -349,6 +349,15 @@ class ResourceGuard implements Guard {
     throw new Error(`fapi-guard is not ready: ${reasons.join('; ')}`, { cause: failures[0]?.error })
   }
 
+  async verify(request: Request | RequestLike, options?: VerifyOptions): Promise<AuthContext> {
+    const started = performance.now()
+    const trace: Trace = { checks: [], kid: undefined, nonce: undefined, replay: undefined }
+    const interaction = this.#options.interactionId ? readInteractionId(request) : undefined
+    try {
+      const auth = await this.#verify(request, options, trace, interaction?.value)
+      this.#report(request, trace, started, auth, undefined, interaction)
+      return auth
+    } catch (error) {
       const refusal = this.#finalize(error, interaction?.value)
       this.#report(request, trace, started, undefined, refusal, interaction)
       throw refusal
@@ -377,13 +386,14 @@ class ResourceGuard implements Guard {
       this.#authorize(claims, scopes, options, now, scheme)
       trace.checks.push('authorization')
       const fapi = readFAPIHeaders(request)
+      const clientId = readClientId(claims, this.#options.clientIdClaims)
       const auth: AuthContext = {
         token,
         claims,
         source,
         issuer,
         ...(typeof claims.sub === 'string' && { subject: claims.sub }),
-        ...(typeof claims.client_id === 'string' && { clientId: claims.client_id }),
+        ...(clientId !== undefined && { clientId }),
         scopes,
         binding: bound.binding,
         responseHeaders:
@@ -430,9 +440,12 @@ class ResourceGuard implements Guard {
     interaction: InteractionId | undefined,
   ): void {
     const hook = this.#options.onDecision
+    if (hook === undefined && this.#debug === undefined) return
+    const event = decisionEvent(request, trace, started, auth, refusal, this.#options.proxy.trusted, interaction)
+    this.#debug?.(describeDecision(event))
     if (hook === undefined) return
     try {
-      const result: unknown = hook(decisionEvent(request, trace, started, auth, refusal, this.#options.proxy.trusted, interaction))
+      const result: unknown = hook(event)
       // An async hook's rejection would otherwise be unhandled (and end a Node process).
       if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') Promise.resolve(result).catch(() => {})
     } catch {
@@ -440,9 +453,6 @@ class ResourceGuard implements Guard {
     }
   }
 
-    if (hook === undefined && this.#debug === undefined) return
-    const event = decisionEvent(request, trace, started, auth, refusal, this.#options.proxy.trusted, interaction)
-    this.#debug?.(describeDecision(event))
   /**
    * A token is handled as a JWT when it has three segments and, with introspection configured, its
    * first segment is a JSON object: an opaque token may contain two dots (RFC 9449's example does).
@@ -454,7 +464,9 @@ class ResourceGuard implements Guard {
 
   /** Step 3 for a JWT: RFC 9068 checks; with `tokens: 'all'` its issuer must also call it active (revocation). */
   async #verifyJWT(token: string, now: number): Promise<VerifiedToken> {
-    const { issuer, claims, scopes, kid } = await verifyJWTAccessToken(token, now, this.#jwtRules)
+    const { issuer, claims, scopes, kid } = await verifyJWTAccessToken(token, now, this.#jwtRules).catch((error: unknown) => {
+      throw withPresetHint(error, token, this.#options)
+    })
     const introspector = this.#introspectors.get(issuer)
     if (introspector?.tokens === 'all' && !isActive(await introspector.introspect(token))) {
       throw new GuardError('ERR_TOKEN_INACTIVE', 'the issuer reports the access token as not active (revoked?)')

@@ -136,8 +136,22 @@ export interface GuardOptions {
   maxAge?: number
   /** Claim requirements for every route (`claimEquals`, `claimIncludes`, `claimCheck`). */
   claims?: readonly ClaimRequirement[]
-  /** The claim scopes are read from: `scope` (space-delimited), `scp`, `permissions`, or another. Default: `scope`, else `scp`. */
-  scopeClaim?: string
+  /**
+   * The claim scopes are read from: `scope` (space-delimited), `scp`, `permissions`, or another; or several,
+   * tried in order, of which the first the token carries is read (`['scp', 'roles']`). Default: `scope`, else `scp`.
+   */
+  scopeClaim?: string | readonly string[]
+  /**
+   * The claim(s) `AuthContext.clientId` is read from, tried in order (`['azp', 'appid']`). Reading only: the
+   * FAPI profiles still require `client_id` (RFC 9068 §2.2). Default `client_id`.
+   */
+  clientIdClaim?: string | readonly string[]
+  /**
+   * The claim `audience` is matched against: `aud` (default; RFC 9068 §4), or, under `oauth2` only, `client_id`
+   * for issuers whose access tokens carry no `aud` (AWS Cognito). With `client_id`, a `token_use` claim must be
+   * `access` and an `aud` that is present is checked as well.
+   */
+  audienceClaim?: 'aud' | 'client_id'
   /** Echo `x-fapi-interaction-id` (or send a new UUID) on every response. Default: on under `fapi1-advanced`, where FAPI 1.0 requires it. */
   interactionId?: boolean
   /** Called after every `verify` with what was decided and why; never with the token or a secret. */
@@ -231,6 +245,8 @@ const KNOWN_OPTIONS = new Set([
   'maxAge',
   'claims',
   'scopeClaim',
+  'clientIdClaim',
+  'audienceClaim',
   'interactionId',
   'onDecision',
   'realm',
@@ -312,7 +328,11 @@ export interface ResolvedOptions {
   readonly acrValues: readonly string[] | undefined
   readonly maxAge: number | undefined
   readonly claims: readonly ClaimRequirement[]
-  readonly scopeClaim: string | undefined
+  /** Claims scopes are read from, first present wins; `undefined`: `scope`, else `scp`. */
+  readonly scopeClaim: readonly string[] | undefined
+  /** Claims `AuthContext.clientId` is read from, first string wins. */
+  readonly clientIdClaims: readonly string[]
+  readonly audienceClaim: 'aud' | 'client_id'
   readonly interactionId: boolean
   readonly onDecision: ((event: DecisionEvent) => void) | undefined
   /** Most verified tokens remembered; 0 when the cache is off. */
@@ -652,9 +672,20 @@ function checkAcrValues(option: string, value: unknown): string[] {
   return list
 }
 
-/** One claim name (a list would silently use its first entry). */
-function checkScopeClaim(value: unknown): string | undefined {
-  if (value !== undefined && (typeof value !== 'string' || value.length === 0)) fail('scopeClaim', 'must be a non-empty string (a claim name)')
+/** A claim name, or a non-empty list of them tried in order (`scopeClaim`, `clientIdClaim`). */
+function checkClaimNames(option: string, value: unknown): string[] | undefined {
+  if (value === undefined) return undefined
+  const list: unknown[] = Array.isArray(value) ? value : [value]
+  if (list.length === 0 || !list.every((name) => typeof name === 'string' && name.length > 0)) {
+    fail(option, 'must be a non-empty string (a claim name) or a non-empty array of them')
+  }
+  return list as string[]
+}
+
+function checkAudienceClaim(value: unknown, fapi: boolean): 'aud' | 'client_id' {
+  if (value === undefined || value === 'aud') return 'aud'
+  if (value !== 'client_id') fail('audienceClaim', 'must be "aud" or "client_id"')
+  if (fapi) fail('audienceClaim', 'may be "client_id" only under profile "oauth2" (RFC 9068 requires "aud")')
   return value
 }
 
@@ -817,7 +848,9 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     acrValues: options.acrValues === undefined ? undefined : checkAcrValues('acrValues', options.acrValues),
     maxAge: options.maxAge === undefined ? undefined : checkNumber('maxAge', options.maxAge, 0, { integer: true }),
     claims: checkClaimRequirementList('claims', options.claims),
-    scopeClaim: checkScopeClaim(options.scopeClaim),
+    scopeClaim: checkClaimNames('scopeClaim', options.scopeClaim),
+    clientIdClaims: checkClaimNames('clientIdClaim', options.clientIdClaim) ?? ['client_id'],
+    audienceClaim: checkAudienceClaim(options.audienceClaim, fapi),
     // FAPI 1.0 Part 1 §6.2.1 makes it a "shall"; FAPI 2.0 moved it to deployment advice (opt in).
     interactionId: checkBoolean('interactionId', options.interactionId, profile === 'fapi1-advanced'),
     onDecision: checkFunction('onDecision', options.onDecision) as ((event: DecisionEvent) => void) | undefined,

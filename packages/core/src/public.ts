@@ -12,6 +12,8 @@ export { fromApiGatewayEvent, toApiGatewayResult } from './request/from-api-gate
 export type { APIGatewayEventLike, APIGatewayProxyResultLike } from './request/from-api-gateway-event.js'
 export type { Challenge } from './errors/render-challenge.js'
 export { PROFILE_ALGORITHMS, checkRequirements } from './options.js'
+export { presets } from './presets/vendor-presets.js'
+export type { VendorPreset } from './presets/vendor-presets.js'
 export { claimCheck, claimEquals, claimIncludes } from './authorization/claim-requirements.js'
 export type { ClaimRequirement } from './authorization/claim-requirements.js'
 export type { AuthenticationRequirement } from './authorization/check-user-authentication.js'

@@ -7,6 +7,8 @@ export interface ClaimRules {
   readonly clockTolerance: number
   readonly maxTokenLifetime: number
   readonly requireAllClaims: boolean
+  /** The claim the audiences are matched against (`audienceClaim` option); `undefined`: `aud`. */
+  readonly audienceClaim?: 'aud' | 'client_id'
 }
 
 function isNumericDate(value: unknown): value is number {
@@ -25,8 +27,6 @@ export function checkIssuer(payload: Record<string, unknown>, issuers: ReadonlyM
   return iss
 }
 
-/** RFC 9068 §4 (4), RFC 7519 §4.1.3: `aud` (string or array of strings) contains a configured audience. */
-export function checkAudience(payload: Record<string, unknown>, rules: ClaimRules): void {
 /** What the operator is told when `aud` names no configured audience. */
 export function audienceDiagnosis(aud: unknown, audiences: ReadonlySet<string>): Diagnosis {
   const expected = [...audiences]
@@ -35,6 +35,9 @@ export function audienceDiagnosis(aud: unknown, audiences: ReadonlySet<string>):
   return new Diagnosis(`the token's "aud" is ${quote(aud)}; this API is ${expected.map(quote).join(', ')}${hint}`)
 }
 
+/** RFC 9068 §4 (4), RFC 7519 §4.1.3: `aud` (string or array of strings) contains a configured audience. */
+export function checkAudience(payload: Record<string, unknown>, rules: ClaimRules): void {
+  if (rules.audienceClaim === 'client_id') return checkClientIdAudience(payload, rules)
   const { aud } = payload
   const list = typeof aud === 'string' ? [aud] : aud
   if (Array.isArray(list) && list.every((item) => typeof item === 'string') && list.some((item) => rules.audiences.has(item))) {
@@ -85,4 +88,19 @@ export function checkRequiredClaims(payload: Record<string, unknown>, rules: Cla
   if (scp !== undefined && typeof scp !== 'string' && !(Array.isArray(scp) && scp.every((item) => typeof item === 'string'))) {
     throw new GuardError('ERR_JWT_CLAIM_INVALID', 'the "scp" claim is neither a string nor an array of strings')
   }
+}
+
+/**
+ * `audienceClaim: 'client_id'` (profile `oauth2`), for access tokens that carry no `aud` (AWS Cognito:
+ * `client_id` names the app client, `token_use` the kind of token): `client_id` is a configured audience,
+ * a `token_use` claim is `access` (a Cognito ID token is never taken), and an `aud` that is present names
+ * this resource server as well.
+ */
+function checkClientIdAudience(payload: Record<string, unknown>, rules: ClaimRules): void {
+  const { client_id: clientId, token_use: tokenUse, aud } = payload
+  if (typeof clientId !== 'string' || !rules.audiences.has(clientId)) {
+    throw new GuardError('ERR_JWT_AUDIENCE_INVALID', 'the "client_id" claim does not name this resource server')
+  }
+  if (tokenUse !== undefined && tokenUse !== 'access') throw new GuardError('ERR_JWT_CLAIM_INVALID', 'the "token_use" claim is not "access"')
+  if (aud !== undefined) checkAudience(payload, { ...rules, audienceClaim: 'aud' })
 }

@@ -8,10 +8,15 @@ function scopeList(value: unknown): string[] | undefined {
 
 /**
  * Granted scopes: from `claim` when configured (a space-delimited string or an array: `scp`,
- * `permissions`, …), else `scope` split on spaces (RFC 9068 §2.2.3, RFC 8693 §4.2), else `scp` (a space-delimited string or an array).
+ * `permissions`, …; of several, the first the token carries), else `scope` split on spaces (RFC 9068 §2.2.3,
+ * RFC 8693 §4.2), else `scp` (a space-delimited string or an array).
  */
-export function readScopes(claims: Readonly<Record<string, unknown>>, claim?: string): string[] {
-  if (claim !== undefined) return scopeList(claims[claim]) ?? []
+export function readScopes(claims: Readonly<Record<string, unknown>>, claim?: string | readonly string[]): string[] {
+  if (typeof claim === 'string') return scopeList(claims[claim]) ?? []
+  if (claim !== undefined) {
+    const present = claim.find((name) => claims[name] !== undefined)
+    return present === undefined ? [] : scopeList(claims[present]) ?? []
+  }
   if (typeof claims.scope === 'string') return scopeList(claims.scope) as string[]
   return scopeList(claims.scp) ?? []
 }

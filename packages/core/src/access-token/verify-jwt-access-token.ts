@@ -14,8 +14,8 @@ import { deepFreeze } from '../lib/deep-freeze.js'
 export interface JWTAccessTokenRules extends HeaderRules, ClaimRules {
   readonly keyStores: ReadonlyMap<string, IssuerKeyStore>
   readonly backend: CryptoBackend
-  /** The claim scopes are read from (`scopeClaim` option); `undefined`: `scope`, else `scp`. */
-  readonly scopeClaim: string | undefined
+  /** The claim(s) scopes are read from (`scopeClaim` option), first present wins; `undefined`: `scope`, else `scp`. */
+  readonly scopeClaim: readonly string[] | undefined
   /** The verified-token cache; `undefined` turns it off. */
   readonly tokenCache: VerifiedTokenCache | undefined
 }

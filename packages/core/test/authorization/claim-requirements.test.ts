@@ -273,8 +273,8 @@ describe.each(backends)('claims and scopeClaim option checks ($name)', ({ create
     expect(create({ claims: [requirement, claimIncludes('r', 'x'), claimCheck(() => true)] })).not.toThrow()
   })
 
-  it('`scopeClaim` must be a non-empty string', () => {
-    for (const scopeClaim of ['', 42, null, {}, ['scp', 'permissions']]) expect(create({ scopeClaim }), String(scopeClaim)).toThrow(/"scopeClaim"/)
+  it('`scopeClaim` must be a non-empty string or a non-empty list of them', () => {
+    for (const scopeClaim of ['', 42, null, {}, [], ['scp', '']]) expect(create({ scopeClaim }), String(scopeClaim)).toThrow(/"scopeClaim"/)
     expect(create({ scopeClaim: 'permissions' })).not.toThrow()
   })
 
