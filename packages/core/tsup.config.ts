@@ -16,7 +16,8 @@ const code: Options = {
 
 export default defineConfig([
   // ESM keeps `jose` a dependency: import works on every Node, bundler and edge runtime.
-  { ...code, format: 'esm', clean: ['!**/*.cjs', '!**/*.d.{ts,cts,mts}'] },
+  // The `fapi-guard` command (ESM only: it runs on Node, where ESM always loads) is built with it.
+  { ...code, entry: { ...entry, cli: 'src/cli/main.ts' }, format: 'esm', clean: ['!**/*.cjs', '!**/*.d.{ts,cts,mts}'] },
   // CommonJS carries the part of `jose` it uses. jose 6 is ESM-only: `require()` of it fails on
   // Node without require(esm) and in Jest (its module registry never loads ESM through require),
   // so a CommonJS consumer must never reach it.
