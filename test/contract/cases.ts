@@ -1,4 +1,4 @@
-import { accepted, noCredentials, refusal, type Expected } from './support/expectations.js'
+import { accepted, anonymous, noCredentials, refusal, type Expected } from './support/expectations.js'
 import {
   DOWN_TOKEN_PREFIX,
   INTROSPECTION_API_KEY,
@@ -10,7 +10,7 @@ import {
   type GuardName,
 } from './support/fixtures.js'
 import { certificateRequest, clientCertHeader, dpopRequest, forwardedTo, now, type CaseContext } from './support/requests.js'
-import { GOLD_ACR, RECENT_MAX_AGE, ROUTES } from './support/routes.js'
+import { ANONYMOUS_BODY, GOLD_ACR, RECENT_MAX_AGE, ROUTES } from './support/routes.js'
 import type { Answer, ContractRequest } from './support/target.js'
 import { expect } from 'vitest'
 
@@ -422,6 +422,127 @@ export const CASES: readonly ContractCase[] = [
     request: (ctx) =>
       dpopRequest(ctx, { headers: { 'x-fapi-customer-ip-address': '2001:db8::1', 'x-fapi-auth-date': 'Tue, 11 Sep 2012 19:43:31 GMT' } }),
     expected: accepted(dpopBody()),
+  },
+
+  // ── optional authentication: passthrough (issue 17) ──────────────────────────────────────────
+  // No credentials (the core's ERR_NO_CREDENTIALS) → the route runs without auth; any credential
+  // present is verified in full; a route with requirements of its own refuses with the 401 challenge.
+  { name: 'PASS-01 passthrough: no token → the route runs without auth', guard: 'passthrough', request: async () => ({ path: ROUTES.resource.path }), expected: anonymous(ANONYMOUS_BODY) },
+  {
+    name: 'PASS-02 passthrough: a scheme the guard does not take (Basic) counts as no token → without auth',
+    guard: 'passthrough',
+    request: async () => ({ path: ROUTES.resource.path, headers: { authorization: 'Basic dXNlcjpwYXNz' } }),
+    expected: anonymous(ANONYMOUS_BODY),
+  },
+  {
+    name: 'PASS-03 passthrough: a token in the query only is no credential → without auth',
+    guard: 'passthrough',
+    request: async () => ({ path: `${ROUTES.resource.path}?access_token=abc` }),
+    expected: anonymous(ANONYMOUS_BODY),
+  },
+  {
+    name: 'PASS-04 passthrough: a DPoP proof without Authorization is no credential → without auth',
+    guard: 'passthrough',
+    request: async (ctx) => {
+      const request = await dpopRequest(ctx)
+      return { path: request.path, headers: { dpop: request.headers?.dpop as string } }
+    },
+    expected: anonymous(ANONYMOUS_BODY),
+  },
+  { name: 'PASS-05 passthrough: a valid DPoP-bound token → the route runs with auth', guard: 'passthrough', request: (ctx) => dpopRequest(ctx), expected: accepted(dpopBody()) },
+  { name: 'PASS-06 passthrough: a valid certificate-bound token → the route runs with auth', guard: 'passthrough', request: (ctx) => certificateRequest(ctx), expected: accepted(mtlsBody()) },
+  {
+    name: 'PASS-07 passthrough: a garbage token is refused, not ignored',
+    guard: 'passthrough',
+    request: async () => ({ path: ROUTES.resource.path, headers: { authorization: 'Bearer garbage' } }),
+    expected: refusal(401, bearerError('invalid_token', 'not a JWT')),
+  },
+  {
+    name: 'PASS-08 passthrough: an expired token is refused',
+    guard: 'passthrough',
+    request: (ctx) => dpopRequest(ctx, { mint: { now: now() - 3600, expiresIn: 600 } }),
+    expected: refusal(401, dpopError('invalid_token', 'has expired')),
+  },
+  {
+    name: 'PASS-09 passthrough: the DPoP scheme without a proof is refused',
+    guard: 'passthrough',
+    request: async (ctx) => {
+      const request = await dpopRequest(ctx)
+      return { path: request.path, headers: { authorization: request.headers?.authorization as string } }
+    },
+    expected: refusal(401, dpopError('invalid_dpop_proof', 'has no DPoP proof')),
+  },
+  {
+    name: 'PASS-10 passthrough: a certificate-bound token without the certificate is refused',
+    guard: 'passthrough',
+    request: (ctx) => certificateRequest(ctx, { present: null }),
+    expected: refusal(401, bearerError('invalid_token', 'no client certificate was presented')),
+  },
+  {
+    name: 'PASS-11 passthrough: Authorization with a scheme and no token → 400',
+    guard: 'passthrough',
+    request: async () => ({ path: ROUTES.resource.path, headers: { authorization: 'DPoP' } }),
+    expected: refusal(400, dpopError('invalid_request', 'carry no token')),
+  },
+  {
+    name: 'PASS-12 passthrough: a Bearer token that is not token68 → 400',
+    guard: 'passthrough',
+    request: async () => ({ path: ROUTES.resource.path, headers: { authorization: 'Bearer a b' } }),
+    expected: refusal(400, bearerError('invalid_request', 'not token68 syntax')),
+  },
+  {
+    name: 'PASS-13 passthrough: an Authorization that is not a scheme and credentials → 400',
+    guard: 'passthrough',
+    request: async () => ({ path: ROUTES.resource.path, headers: { authorization: '@@@ x' } }),
+    expected: refusal(400, { error: 'invalid_request', description: 'malformed', scheme: 'both' }),
+  },
+  {
+    name: 'PASS-14 passthrough: two Authorization headers → 400',
+    guard: 'passthrough',
+    request: async () => ({ path: ROUTES.resource.path, headers: { authorization: ['Basic dXNlcjpwYXNz', 'Basic dXNlcjpwYXNz'] } }),
+    expected: refusal(400, { error: 'invalid_request', description: 'more than one Authorization header', scheme: 'both' }),
+  },
+  {
+    name: 'PASS-15 passthrough: a route needing a scope, no token → 401 with the challenge',
+    guard: 'passthrough',
+    request: async () => ({ path: ROUTES.accounts.path, headers: { 'x-fapi-interaction-id': ID } }),
+    expected: noCredentials({ interactionId: 'echoed' }),
+  },
+  {
+    name: 'PASS-16 passthrough: a step-up route, no token → 401 with the challenge',
+    guard: 'passthrough',
+    request: async () => ({ path: ROUTES.stepUp.path }),
+    expected: noCredentials(),
+  },
+  {
+    name: 'PASS-17 passthrough: a route with a max age, no token → 401 with the challenge',
+    guard: 'passthrough',
+    request: async () => ({ path: ROUTES.recent.path }),
+    expected: noCredentials(),
+  },
+  {
+    name: 'PASS-18 passthrough: a route with a claim requirement, a Basic header → 401 with the challenge',
+    guard: 'passthrough',
+    request: async () => ({ path: ROUTES.claims.path, headers: { authorization: 'Basic dXNlcjpwYXNz' } }),
+    expected: noCredentials(),
+  },
+  {
+    name: 'PASS-19 passthrough: a route needing a scope, a token without it → 403',
+    guard: 'passthrough',
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.accounts.path }),
+    expected: refusal(403, dpopError('insufficient_scope', 'lacks a scope', ['scope="accounts:read"'])),
+  },
+  {
+    name: 'PASS-20 passthrough: a route needing a scope, a token with it → 200',
+    guard: 'passthrough',
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.accounts.path, claims: { scope: 'accounts:read' } }),
+    expected: accepted(dpopBody(['accounts:read'])),
+  },
+  {
+    name: 'PASS-21 passthrough: the metadata document is still served',
+    guard: 'passthrough',
+    request: async () => ({ path: METADATA_PATH }),
+    expected: { status: 200, challenge: null, interactionId: null, body: expect.objectContaining({ resource: RESOURCE_IDENTIFIER }) },
   },
 
   // ── RFC 9728 protected resource metadata ─────────────────────────────────────────────────────

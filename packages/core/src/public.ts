@@ -1,6 +1,7 @@
 /** Every public name but `createGuard`, shared by both entry points (Web Crypto and Node). */
 export type { Guard } from './guard.js'
 export { isGuard } from './adapter-guard.js'
+export { verifyOptional } from './verify-optional.js'
 export type { AdapterGuard } from './adapter-guard.js'
 export { GuardError, isGuardError } from './errors/guard-error.js'
 export type { AuthScheme, GuardErrorDetail } from './errors/guard-error.js'

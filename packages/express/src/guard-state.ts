@@ -1,4 +1,4 @@
-import type { Guard } from '@fapi-guard/core'
+import type { Guard, GuardError } from '@fapi-guard/core'
 import type { Request } from 'express'
 
 /** What `guard()` leaves on the request for `requireScopes()` and `guardErrorHandler()`. */
@@ -7,6 +7,8 @@ export interface GuardState {
   readonly guard: Guard
   /** Whether refusals go to `next(error)` instead of being sent. */
   readonly forwardErrors: boolean
+  /** With `passthrough`, the refusal a request without credentials would have had (for `requireAuthorization()`). */
+  readonly refusal?: GuardError
 }
 
 // One map for every copy of this package in the process (the ESM and CommonJS builds each load this

@@ -10,16 +10,25 @@ export interface AdapterOptions {
    * `true`: it calls `next(guardError)` instead, for your error middleware or `guardErrorHandler()`.
    */
   forwardErrors?: boolean
+  /**
+   * `false` (default): every request needs valid credentials. `true` (optional authentication): a
+   * request with no credentials at all (no `Authorization` header, or a scheme the guard does not
+   * take — the core's `ERR_NO_CREDENTIALS`) goes on without `req.auth`; any other failure — a
+   * malformed header, a bad, expired or unbound token, a bad proof — is still refused.
+   * `requireScopes()` (and the other `require*()`) refuse such a request with the 401 challenge it would have had.
+   */
+  passthrough?: boolean
 }
 
 /** Options of `guard(options)`: every core `GuardOptions` member plus the adapter's own. */
 export interface ExpressGuardOptions extends GuardOptions, AdapterOptions {}
 
 const DEFAULT_FORWARD_ERRORS = false
+const DEFAULT_PASSTHROUGH = false
 const METADATA_CACHE_CONTROL = 'public, max-age=3600'
-function readForwardErrors(value: unknown): boolean {
-  if (value === undefined) return DEFAULT_FORWARD_ERRORS
-  if (typeof value !== 'boolean') throw new TypeError('fapi-guard: option "forwardErrors" must be a boolean')
+function readBoolean(name: keyof AdapterOptions, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') throw new TypeError(`fapi-guard: option "${name}" must be a boolean`)
   return value
 }
 
@@ -28,7 +37,8 @@ function readForwardErrors(value: unknown): boolean {
  * token: RFC 9068 JWT checks, DPoP (RFC 9449), RFC 8705 certificate binding on the TLS client
  * certificate (or the one a trusted proxy forwards in `proxy.certificateHeader`), scopes, RFC 6750
  * errors. Options are checked now (a `TypeError` names the bad one). On success `req.auth` holds
- * the `AuthContext`; on refusal the route never runs.
+ * the `AuthContext`; on refusal the route never runs. With `passthrough`, a request without
+ * credentials reaches the route without `req.auth`.
  *
  * Ignores Express's `trust proxy`: `X-Forwarded-*` and certificate headers count only when the
  * connection comes from a peer in `proxy.trusted` (none by default); the URL is otherwise built
@@ -38,8 +48,9 @@ export function guard(options: ExpressGuardOptions): RequestHandler
 /** Express middleware around a guard you already built with the core's `createGuard`. */
 export function guard(existingGuard: Guard, options?: AdapterOptions): RequestHandler
 export function guard(first: ExpressGuardOptions | Guard, second?: AdapterOptions): RequestHandler {
-  const { guard: coreGuard, adapterOptions } = resolveAdapterGuard(first, second, ['forwardErrors'] as const)
-  const forwardErrors = readForwardErrors(adapterOptions.forwardErrors)
+  const { guard: coreGuard, adapterOptions } = resolveAdapterGuard(first, second, ['forwardErrors', 'passthrough'] as const)
+  const forwardErrors = readBoolean('forwardErrors', adapterOptions.forwardErrors, DEFAULT_FORWARD_ERRORS)
+  const passthrough = readBoolean('passthrough', adapterOptions.passthrough, DEFAULT_PASSTHROUGH)
   const state: GuardState = { guard: coreGuard, forwardErrors }
 
   const metadataPath = coreGuard.metadataPath
@@ -67,7 +78,16 @@ export function guard(first: ExpressGuardOptions | Guard, second?: AdapterOption
           for (const name in auth.responseHeaders) res.setHeader(name, auth.responseHeaders[name] as string)
           next()
         },
-        (error: unknown) => refuse(coreGuard.toGuardError(error), res, next, forwardErrors),
+        (error: unknown) => {
+          const refusal = coreGuard.toGuardError(error)
+          if (passthrough && refusal.code === 'ERR_NO_CREDENTIALS') {
+            // Optional authentication: on without req.auth; require*() sends this refusal if the route needs a token.
+            setGuardState(req, { ...state, refusal })
+            next()
+            return
+          }
+          refuse(refusal, res, next, forwardErrors)
+        },
       )
       // Whatever throws after the decision (a route called synchronously by next()) goes to Express, never unhandled.
       .catch(next)

@@ -6,14 +6,20 @@ import { refuse } from './send-guard-error.js'
 /**
  * Per-route requirements on a verified token (scopes, step-up, claims), checked by the guard that
  * authenticated the request and answered the way that guard does (`forwardErrors` included). Place
- * it after `guard()`. The requirements are checked when the route is declared (`TypeError`).
+ * it after `guard()`. The requirements are checked when the route is declared (`TypeError`). A
+ * request `passthrough` let on without credentials gets the 401 challenge it would have had.
  */
 export function requireAuthorization(requirements: VerifyOptions, where = 'requireAuthorization()'): RequestHandler {
   const checked = checkRequirements(requirements, where)
   return function fapiRequireAuthorization(req, res, next) {
     const state = getGuardState(req)
-    if (state === undefined || req.auth === undefined) {
+    if (state === undefined) {
       next(new Error(`fapi-guard: ${where} ran without guard() before it on this route; put guard(options) first`))
+      return
+    }
+    if (req.auth === undefined) {
+      if (state.refusal === undefined) next(new Error(`fapi-guard: ${where} found no req.auth; something removed it`))
+      else refuse(state.refusal, res, next, state.forwardErrors)
       return
     }
     try {

@@ -22,7 +22,7 @@ declare module 'fastify' {
   }
 
   interface FastifyRequest {
-    /** What `authenticate` verified; `null` until it has (and on routes it does not guard). */
+    /** What `authenticate` verified; `null` until it has, on routes it does not guard, and with `passthrough` on a request without credentials. */
     auth: AuthContext | null
   }
 

@@ -4,7 +4,7 @@ import { fapiGuard } from './plugin.js'
 
 export default fapiGuard
 export { fapiGuard }
-export type { ExistingGuardOptions, FastifyGuardOptions } from './plugin.js'
+export type { AdapterOptions, ExistingGuardOptions, FastifyGuardOptions } from './plugin.js'
 export type { GuardHook } from './augment.js'
 export { claimCheck, claimEquals, claimIncludes } from '@fapi-guard/core'
 export type { AuthContext, AuthenticationRequirement, ClaimRequirement, Guard, GuardError, GuardOptions, VerifyOptions } from '@fapi-guard/core'

@@ -17,7 +17,8 @@ const AuthParam = createParamDecorator<keyof AuthContext | undefined>(readAuth)
 /**
  * Route parameter decorator: the `AuthContext` `FapiAuthGuard` verified for this request
  * (`{ token, claims, source, issuer, subject?, clientId?, scopes, binding, responseHeaders }`), or
- * one of its members (`@Auth('subject')`). `undefined` on a `@Public()` route or one without the guard.
+ * one of its members (`@Auth('subject')`). `undefined` on a `@Public()` route or one without the guard,
+ * and on a `@Passthrough()` route for a request without credentials.
  */
 export function Auth(property?: keyof AuthContext): ParameterDecorator {
   return AuthParam(property)

@@ -1,11 +1,13 @@
-import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common'
+import { Inject, Injectable, Optional, type CanActivate, type ExecutionContext } from '@nestjs/common'
 import { HttpAdapterHost, Reflector } from '@nestjs/core'
 import type { AuthContext, AuthenticationRequirement, ClaimRequirement, Guard, GuardError, RequestLike, VerifyOptions } from '@fapi-guard/core'
 import type { AuthenticatedRequest } from './auth.decorator.js'
 import { buildRequestLike } from './build-request-like.js'
 import { FapiGuardException } from './fapi-guard.exception.js'
+import { readPassthrough } from './read-passthrough.js'
+import type { FapiGuardModuleOptions } from './fapi-guard.module-definition.js'
 import { setResponseHeaders } from './set-response-headers.js'
-import { FAPI_AUTHENTICATION_KEY, FAPI_CLAIMS_KEY, FAPI_GUARD, FAPI_PUBLIC_KEY, FAPI_SCOPES_KEY } from './tokens.js'
+import { FAPI_AUTHENTICATION_KEY, FAPI_CLAIMS_KEY, FAPI_GUARD, FAPI_GUARD_OPTIONS, FAPI_PASSTHROUGH_KEY, FAPI_PUBLIC_KEY, FAPI_SCOPES_KEY } from './tokens.js'
 
 const NO_SCOPES: readonly string[] = Object.freeze([])
 
@@ -16,13 +18,15 @@ const NO_SCOPES: readonly string[] = Object.freeze([])
  * `@RequireAuthentication()`, `@RequireClaims()` — with `guard.authorize`. Use it per controller or
  * route (`@UseGuards(FapiAuthGuard)`) or for the whole application
  * (`{ provide: APP_GUARD, useClass: FapiAuthGuard }`); `@Public()` routes are let through unchecked.
+ * On a `@Passthrough()` route (or every route, with the module's `passthrough: true`) a request with
+ * no credentials at all goes on without `request.auth`, unless the route has requirements of its own.
  *
  * On success the `AuthContext` is on `request.auth` (and `@Auth()`), and `auth.responseHeaders`
  * (a renewed `DPoP-Nonce`, `x-fapi-interaction-id`) are set on the response. On refusal it sets the
  * `GuardError`'s headers on the response and throws a `FapiGuardException` (status, body
  * `{ error, error_description }`).
  *
- * Override points for subclasses: `isPublic`, `getRequirements`, `getRequiredScopes`, `getRequest`,
+ * Override points for subclasses: `isPublic`, `isPassthrough`, `getRequirements`, `getRequiredScopes`, `getRequest`,
  * `getResponse`, `toRequestLike`, `refuse`. It reads no forwarded header itself (see `toRequestLike`).
  */
 @Injectable()
@@ -31,7 +35,13 @@ export class FapiAuthGuard implements CanActivate {
     @Inject(FAPI_GUARD) protected readonly guard: Guard,
     @Inject(Reflector) protected readonly reflector: Reflector,
     @Inject(HttpAdapterHost) protected readonly adapterHost: HttpAdapterHost,
-  ) {}
+    @Optional() @Inject(FAPI_GUARD_OPTIONS) moduleOptions?: FapiGuardModuleOptions,
+  ) {
+    this.passthrough = readPassthrough(moduleOptions)
+  }
+
+  /** The module-wide `passthrough` option (a subclass constructor that does not pass the options gets `false`). */
+  protected readonly passthrough: boolean
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.isPublic(context)) return true
@@ -42,7 +52,10 @@ export class FapiAuthGuard implements CanActivate {
     try {
       auth = await this.guard.verify(requestLike)
     } catch (error) {
-      return this.refuse(this.guard.toGuardError(error), context)
+      const refusal = this.guard.toGuardError(error)
+      // Optional authentication: no credentials at all, and the route needs none of its own.
+      if (refusal.code === 'ERR_NO_CREDENTIALS' && requirements === undefined && this.isPassthrough(context)) return true
+      return this.refuse(refusal, context)
     }
     request.auth = auth
     setResponseHeaders(this.adapterHost.httpAdapter, this.getResponse(context), auth.responseHeaders)
@@ -59,6 +72,11 @@ export class FapiAuthGuard implements CanActivate {
   /** Whether the route or its controller is `@Public()`. */
   protected isPublic(context: ExecutionContext): boolean {
     return this.reflector.getAllAndOverride<boolean | undefined>(FAPI_PUBLIC_KEY, [context.getHandler(), context.getClass()]) === true
+  }
+
+  /** Whether the route's `@Passthrough()`, else its controller's, else the module's `passthrough` option, lets a request without credentials on. */
+  protected isPassthrough(context: ExecutionContext): boolean {
+    return this.reflector.getAllAndOverride<boolean | undefined>(FAPI_PASSTHROUGH_KEY, [context.getHandler(), context.getClass()]) ?? this.passthrough
   }
 
   /**

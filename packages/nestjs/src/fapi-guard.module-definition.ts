@@ -2,8 +2,17 @@ import { ConfigurableModuleBuilder } from '@nestjs/common'
 import type { GuardOptions } from '@fapi-guard/core'
 import { FAPI_GUARD_OPTIONS } from './tokens.js'
 
-/** Options of `FapiGuardModule.forRoot()` and the result of the `forRootAsync()` factory: the core's `GuardOptions`. */
-export type FapiGuardModuleOptions = GuardOptions
+/** Options of the Nest module itself, beside the core's. */
+export interface FapiGuardAdapterOptions {
+  /**
+   * `false` (default): every route `FapiAuthGuard` guards needs valid credentials. `true`: optional
+   * authentication on every route, as if each had `@Passthrough()` (a route's `@Passthrough(false)` turns it off).
+   */
+  passthrough?: boolean
+}
+
+/** Options of `FapiGuardModule.forRoot()` and the result of the `forRootAsync()` factory: the core's `GuardOptions` plus `passthrough`. */
+export type FapiGuardModuleOptions = GuardOptions & FapiGuardAdapterOptions
 
 /** What `forRoot` / `forRootAsync` take beside the guard options. */
 export interface FapiGuardModuleExtras {

@@ -1,5 +1,5 @@
 export { FapiGuardModule } from './fapi-guard.module.js'
-export type { FapiGuardModuleExtras, FapiGuardModuleOptions } from './fapi-guard.module-definition.js'
+export type { FapiGuardAdapterOptions, FapiGuardModuleExtras, FapiGuardModuleOptions } from './fapi-guard.module-definition.js'
 export { FapiAuthGuard } from './fapi-auth.guard.js'
 export { FapiGuardException } from './fapi-guard.exception.js'
 export { FapiGuardExceptionFilter } from './fapi-guard-exception.filter.js'
@@ -8,9 +8,10 @@ export { RequireAuthentication } from './require-authentication.decorator.js'
 export { RequireClaims } from './require-claims.decorator.js'
 export { ProtectedResourceMetadataRoute } from './protected-resource-metadata.route.js'
 export { Public } from './public.decorator.js'
+export { Passthrough } from './passthrough.decorator.js'
 export { Auth } from './auth.decorator.js'
 export type { AuthenticatedRequest } from './auth.decorator.js'
-export { FAPI_AUTHENTICATION_KEY, FAPI_CLAIMS_KEY, FAPI_GUARD, FAPI_GUARD_OPTIONS, FAPI_PUBLIC_KEY, FAPI_REPLAY_STORE, FAPI_SCOPES_KEY } from './tokens.js'
+export { FAPI_AUTHENTICATION_KEY, FAPI_CLAIMS_KEY, FAPI_GUARD, FAPI_GUARD_OPTIONS, FAPI_PASSTHROUGH_KEY, FAPI_PUBLIC_KEY, FAPI_REPLAY_STORE, FAPI_SCOPES_KEY } from './tokens.js'
 export { claimCheck, claimEquals, claimIncludes } from '@fapi-guard/core'
 export type {
   AuthContext,

@@ -22,6 +22,9 @@ export const FAPI_REPLAY_STORE = 'FAPI_REPLAY_STORE'
 /** Metadata key of `@Scopes()`. */
 export const FAPI_SCOPES_KEY = 'fapi-guard:scopes'
 
+/** Metadata key of `@Passthrough()`: `true` or `false`. */
+export const FAPI_PASSTHROUGH_KEY = 'fapi-guard:passthrough'
+
 /** Metadata key of `@Public()`. */
 export const FAPI_PUBLIC_KEY = 'fapi-guard:public'
 

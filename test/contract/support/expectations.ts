@@ -114,6 +114,14 @@ export function noCredentials(extra: Partial<Expected> = {}): Expected {
   return { status: 401, challenge: challenge(), body: { error: 'unauthorized' }, ...extra }
 }
 
+/**
+ * Let through without credentials (`passthrough`): 200, no challenge, the anonymous route body, and
+ * no `x-fapi-interaction-id` — the route answered, not the guard.
+ */
+export function anonymous(body: unknown): Expected {
+  return { status: 200, challenge: null, interactionId: null, body }
+}
+
 /** Let through: 200, no challenge, the route's body. */
 export function accepted(body: (fixtures: Fixtures) => unknown, extra: Partial<Expected> = {}): Expected {
   return { status: 200, challenge: null, body, ...extra }

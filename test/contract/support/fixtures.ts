@@ -11,9 +11,14 @@ import {
 } from '@fapi-guard/testing'
 import type { GuardOptions } from '@fapi-guard/core'
 
-/** The three guard configurations every adapter serves, each on its own app (own guard, own replay store). */
-export type GuardName = 'base' | 'nonce' | 'proxy' | 'introspection'
-export const GUARD_NAMES: readonly GuardName[] = ['base', 'nonce', 'proxy', 'introspection']
+/** The guard configurations every adapter serves, each on its own app (own guard, own replay store). */
+export type GuardName = 'base' | 'nonce' | 'proxy' | 'introspection' | 'passthrough'
+export const GUARD_NAMES: readonly GuardName[] = ['base', 'nonce', 'proxy', 'introspection', 'passthrough']
+
+/** Whether the adapter mounts this configuration with `passthrough: true` (optional authentication; not a core option). */
+export function isPassthrough(name: GuardName): boolean {
+  return name === 'passthrough'
+}
 
 /** The API's identifier: the tokens' `aud` and the RFC 9728 `resource`. */
 export const RESOURCE_IDENTIFIER = 'https://api.example.test'
@@ -83,6 +88,8 @@ export async function createFixtures(): Promise<Fixtures> {
  * - `base`: a proxy at another address is trusted, so forwarded headers from the suite's client (loopback) are not.
  * - `nonce`: DPoP server nonces (RFC 9449 §9).
  * - `proxy`: loopback is a trusted proxy (forwarded URL, RFC 9440 `Client-Cert`), and a guard-wide step-up `maxAge`.
+ * - `passthrough`: the `base` options, mounted by each adapter with its `passthrough: true` (the Fetch
+ *   handler: `verifyOptional`), so a request without credentials reaches the route without auth.
  * - `introspection`: both issuers introspect; the down one claims opaque tokens by `tokenPrefix`, at an
  *   endpoint with an API key in its query.
  */
@@ -95,6 +102,7 @@ export function guardOptions(name: GuardName, fixtures: Fixtures): GuardOptions 
   }
   switch (name) {
     case 'base':
+    case 'passthrough':
       // A proxy is configured, but not on loopback: the suite's client is an untrusted peer.
       return { ...base, proxy: { trusted: [UNTRUSTED_SETUP_PROXY], certificateHeader: 'client-cert' } }
     case 'nonce':

@@ -25,9 +25,15 @@ export interface RouteBody {
   readonly subject: string | null
   readonly clientId: string | null
   readonly scopes: readonly string[]
-  readonly binding: AuthContext['binding']
+  /** `null` only when the route ran without auth (a request without credentials under `passthrough`). */
+  readonly binding: AuthContext['binding'] | null
 }
 
-export function routeBody(auth: AuthContext): RouteBody {
+/** The body of a route that ran without auth: no binding, which a verified token always has (`{}` at least). */
+export const ANONYMOUS_BODY: RouteBody = Object.freeze({ subject: null, clientId: null, scopes: [], binding: null })
+
+/** The route's answer: what it was told about the request's token, or `ANONYMOUS_BODY` when there was none. */
+export function routeBody(auth: AuthContext | undefined | null): RouteBody {
+  if (auth === undefined || auth === null) return ANONYMOUS_BODY
   return { subject: auth.subject ?? null, clientId: auth.clientId ?? null, scopes: [...auth.scopes], binding: auth.binding }
 }

@@ -1,5 +1,5 @@
-import { createGuard, toResponse, type RequestLike, type VerifyOptions } from '@fapi-guard/core'
-import { GUARD_NAMES, guardOptions, type Fixtures, type GuardName } from '../fixtures.js'
+import { createGuard, toResponse, verifyOptional, type AuthContext, type RequestLike, type VerifyOptions } from '@fapi-guard/core'
+import { GUARD_NAMES, guardOptions, isPassthrough, type Fixtures, type GuardName } from '../fixtures.js'
 import { parseBody } from '../https.js'
 import { ROUTES, routeBody } from '../routes.js'
 import type { Adapter, Answer, ContractRequest, Target } from '../target.js'
@@ -11,10 +11,12 @@ const REQUIREMENTS: ReadonlyMap<string, VerifyOptions | undefined> = new Map(
 
 /**
  * The contract app as a Fetch handler (Workers, Deno, Bun, Lambda function URLs): `guard.verify(request,
- * requirements)` and `toResponse(error)`, the metadata from `guard.metadata()` at `guard.metadataPath`.
+ * requirements)` and `toResponse(error)`, the metadata from `guard.metadata()` at `guard.metadataPath`;
+ * with `passthrough`, `verifyOptional(guard, request, requirements)` (no credentials → no auth).
  */
 export function createFetchHandler(name: GuardName, fixtures: Fixtures): (request: Request | RequestLike) => Promise<Response> {
   const guard = createGuard(guardOptions(name, fixtures))
+  const passthrough = isPassthrough(name)
   return async (request) => {
     const { pathname } = new URL(request.url)
     if (request.method === 'GET' && pathname === guard.metadataPath) {
@@ -22,8 +24,9 @@ export function createFetchHandler(name: GuardName, fixtures: Fixtures): (reques
     }
     if (request.method !== 'GET' || !REQUIREMENTS.has(pathname)) return Response.json({ error: 'not_found' }, { status: 404 })
     try {
-      const auth = await guard.verify(request, REQUIREMENTS.get(pathname))
-      return Response.json(routeBody(auth), { headers: auth.responseHeaders })
+      const requirements = REQUIREMENTS.get(pathname)
+      const auth: AuthContext | undefined = passthrough ? await verifyOptional(guard, request, requirements) : await guard.verify(request, requirements)
+      return Response.json(routeBody(auth), { headers: auth?.responseHeaders ?? {} })
     } catch (error) {
       return toResponse(guard.toGuardError(error))
     }

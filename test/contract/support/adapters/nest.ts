@@ -3,47 +3,50 @@ import { Controller, Get, Module, type INestApplication, type Type } from '@nest
 import { APP_GUARD, NestFactory } from '@nestjs/core'
 import { ExpressAdapter } from '@nestjs/platform-express'
 import { FastifyAdapter } from '@nestjs/platform-fastify'
-import { Auth, FapiAuthGuard, FapiGuardModule, RequireAuthentication, RequireClaims, Scopes, type AuthContext, type GuardOptions } from '@fapi-guard/nestjs'
+import { Auth, FapiAuthGuard, FapiGuardModule, RequireAuthentication, RequireClaims, Scopes, type AuthContext, type FapiGuardModuleOptions } from '@fapi-guard/nestjs'
 import type { AddressInfo } from 'node:net'
-import { GUARD_NAMES, guardOptions, type Fixtures, type GuardName } from '../fixtures.js'
+import { GUARD_NAMES, guardOptions, isPassthrough, type Fixtures, type GuardName } from '../fixtures.js'
 import { sendHTTPS, tlsOptions } from '../https.js'
 import { ROUTES, routeBody } from '../routes.js'
 import type { Adapter, Target } from '../target.js'
 
-/** The contract routes as a Nest controller: requirements as decorators, the guard global (APP_GUARD). */
+/**
+ * The contract routes as a Nest controller: requirements as decorators, the guard global (APP_GUARD);
+ * the `passthrough` app sets the module-wide option (so `@Auth()` may be `undefined`).
+ */
 @Controller()
 class ContractController {
   @Get(ROUTES.resource.path)
-  resource(@Auth() auth: AuthContext) {
+  resource(@Auth() auth: AuthContext | undefined) {
     return routeBody(auth)
   }
 
   @Get(ROUTES.accounts.path)
   @Scopes(...ROUTES.accounts.scopes)
-  accounts(@Auth() auth: AuthContext) {
+  accounts(@Auth() auth: AuthContext | undefined) {
     return routeBody(auth)
   }
 
   @Get(ROUTES.stepUp.path)
   @RequireAuthentication({ acrValues: ROUTES.stepUp.acrValues })
-  stepUp(@Auth() auth: AuthContext) {
+  stepUp(@Auth() auth: AuthContext | undefined) {
     return routeBody(auth)
   }
 
   @Get(ROUTES.recent.path)
   @RequireAuthentication({ maxAge: ROUTES.recent.maxAge })
-  recent(@Auth() auth: AuthContext) {
+  recent(@Auth() auth: AuthContext | undefined) {
     return routeBody(auth)
   }
 
   @Get(ROUTES.claims.path)
   @RequireClaims(...ROUTES.claims.claims)
-  claims(@Auth() auth: AuthContext) {
+  claims(@Auth() auth: AuthContext | undefined) {
     return routeBody(auth)
   }
 }
 
-function appModule(options: GuardOptions): Type {
+function appModule(options: FapiGuardModuleOptions): Type {
   @Module({ imports: [FapiGuardModule.forRoot(options)], controllers: [ContractController], providers: [{ provide: APP_GUARD, useClass: FapiAuthGuard }] })
   class ContractModule {}
   return ContractModule
@@ -52,7 +55,7 @@ function appModule(options: GuardOptions): Type {
 type Platform = 'express' | 'fastify'
 
 async function createApp(platform: Platform, name: GuardName, fixtures: Fixtures): Promise<INestApplication> {
-  const module = appModule(guardOptions(name, fixtures))
+  const module = appModule({ ...guardOptions(name, fixtures), ...(isPassthrough(name) && { passthrough: true }) })
   const settings = { logger: false, abortOnError: false } as const
   const tls = tlsOptions(fixtures.serverCertificate)
   const app =
