@@ -32,6 +32,10 @@ function readBoolean(name: keyof AdapterOptions, value: unknown, fallback: boole
   return value
 }
 
+/** Express middleware around a guard you already built with the core's `createGuard`. */
+export function guard(existingGuard: Guard, options?: AdapterOptions): RequestHandler
+// The options overload comes last: when no overload matches, TypeScript reports the last one's error
+// (TypeScript 7 only that one), so a misspelt option is named against the options type.
 /**
  * Express middleware that lets a request through only with a valid, sender-constrained access
  * token: RFC 9068 JWT checks, DPoP (RFC 9449), RFC 8705 certificate binding on the TLS client
@@ -45,8 +49,6 @@ function readBoolean(name: keyof AdapterOptions, value: unknown, fallback: boole
  * from the connection and `Host`.
  */
 export function guard(options: ExpressGuardOptions): RequestHandler
-/** Express middleware around a guard you already built with the core's `createGuard`. */
-export function guard(existingGuard: Guard, options?: AdapterOptions): RequestHandler
 export function guard(first: ExpressGuardOptions | Guard, second?: AdapterOptions): RequestHandler {
   const { guard: coreGuard, adapterOptions } = resolveAdapterGuard(first, second, ['forwardErrors', 'passthrough'] as const)
   const forwardErrors = readBoolean('forwardErrors', adapterOptions.forwardErrors, DEFAULT_FORWARD_ERRORS)

@@ -25,6 +25,10 @@ function readPassthrough(value: unknown): boolean {
   return value
 }
 
+/** Koa middleware around a guard you already built with the core's `createGuard`. */
+export function guard(existingGuard: Guard, options?: AdapterOptions): Middleware
+// The options overload comes last: when no overload matches, TypeScript reports the last one's error
+// (TypeScript 7 only that one), so a misspelt option is named against the options type.
 /**
  * Koa middleware that lets a request through only with a valid, sender-constrained access token:
  * RFC 9068 JWT checks, DPoP (RFC 9449), RFC 8705 certificate binding on the TLS client certificate
@@ -39,8 +43,6 @@ function readPassthrough(value: unknown): boolean {
  * comes from a peer in `proxy.trusted` (none by default).
  */
 export function guard(options: KoaGuardOptions): Middleware
-/** Koa middleware around a guard you already built with the core's `createGuard`. */
-export function guard(existingGuard: Guard, options?: AdapterOptions): Middleware
 export function guard(first: KoaGuardOptions | Guard, second?: AdapterOptions): Middleware {
   const { guard: coreGuard, adapterOptions } = resolveAdapterGuard(first, second, ['passthrough'] as const)
   const passthrough = readPassthrough(adapterOptions.passthrough)
