@@ -33,6 +33,7 @@ function recordingGuard(): { guard: Guard; seen: RequestLike[] } {
       toGuardError: (error) => core.toGuardError(error),
       metadata: () => core.metadata(),
       metadataPath: core.metadataPath,
+      ready: () => core.ready(),
     },
   }
 }
