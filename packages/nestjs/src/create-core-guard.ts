@@ -1,28 +1,32 @@
 import { createGuard, type DPoPOptions, type Guard, type GuardOptions, type ReplayStore } from '@fapi-guard/core'
-import type { FapiGuardModuleOptions } from './fapi-guard.module-definition.js'
-import { readPassthrough } from './read-passthrough.js'
+import type { FapiGuardAdapterOptions, FapiGuardModuleOptions } from './fapi-guard.module-definition.js'
+import { readPassthrough, readReadyOnBootstrap } from './read-passthrough.js'
 
 function isOptionsObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/** The core's options: the module options without the module's own `passthrough`. */
-function withoutPassthrough(options: FapiGuardModuleOptions): GuardOptions {
-  if (!('passthrough' in options)) return options
+/** The module's own options, which the core does not take. */
+const MODULE_OPTIONS = ['passthrough', 'readyOnBootstrap'] as const satisfies ReadonlyArray<keyof FapiGuardAdapterOptions>
+
+/** The core's options: the module options without the module's own. */
+function withoutModuleOptions(options: FapiGuardModuleOptions): GuardOptions {
+  if (!MODULE_OPTIONS.some((name) => name in options)) return options
   const core: Record<string, unknown> = { ...options }
-  delete core.passthrough
+  for (const name of MODULE_OPTIONS) delete core[name]
   return core as unknown as GuardOptions
 }
 
 /**
- * Builds the module's one core `Guard`. The module's own option (`passthrough`) is checked and left
+ * Builds the module's one core `Guard`. The module's own options (`passthrough`, `readyOnBootstrap`) are checked and left
  * out; a `ReplayStore` provided under `FAPI_REPLAY_STORE` becomes `dpop.replayStore`; every option is
  * then checked by the core's `createGuard`, whose `TypeError` (naming the bad option) makes the
  * application fail to bootstrap.
  */
 export function createCoreGuard(moduleOptions: FapiGuardModuleOptions, replayStore?: ReplayStore | null): Guard {
   readPassthrough(moduleOptions)
-  const options: GuardOptions = isOptionsObject(moduleOptions) ? withoutPassthrough(moduleOptions) : moduleOptions
+  readReadyOnBootstrap(moduleOptions)
+  const options: GuardOptions = isOptionsObject(moduleOptions) ? withoutModuleOptions(moduleOptions) : moduleOptions
   if (replayStore === undefined || replayStore === null) return createGuard(options)
   // Not an options object, or `dpop` of the wrong kind: the core says what is wrong with it.
   // `dpop: false`: there are no proofs to remember (DPoP-bound tokens are refused).

@@ -9,6 +9,13 @@ export interface FapiGuardAdapterOptions {
    * authentication on every route, as if each had `@Passthrough()` (a route's `@Passthrough(false)` turns it off).
    */
   passthrough?: boolean
+  /**
+   * `true` (default): the issuers' metadata and keys are loaded when the application bootstraps
+   * (`guard.ready()` in `onApplicationBootstrap`), so an unreachable or misconfigured issuer fails
+   * `app.init()` / `app.listen()` with the precise reason instead of the first request. `false`: keys
+   * are loaded on first use (an issuer that is down at startup does not stop the application).
+   */
+  readyOnBootstrap?: boolean
 }
 
 /** Options of `FapiGuardModule.forRoot()` and the result of the `forRootAsync()` factory: the core's `GuardOptions` plus `passthrough`. */

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common'
+import { Inject, Module, type OnApplicationBootstrap } from '@nestjs/common'
 import { APP_FILTER } from '@nestjs/core'
 import type { Guard, ReplayStore } from '@fapi-guard/core'
 import { createCoreGuard } from './create-core-guard.js'
@@ -6,6 +6,7 @@ import { FapiAuthGuard } from './fapi-auth.guard.js'
 import { FapiGuardExceptionFilter } from './fapi-guard-exception.filter.js'
 import { ProtectedResourceMetadataRoute } from './protected-resource-metadata.route.js'
 import { ConfigurableModuleClass, type FapiGuardModuleOptions } from './fapi-guard.module-definition.js'
+import { readReadyOnBootstrap } from './read-passthrough.js'
 import { FAPI_GUARD, FAPI_GUARD_OPTIONS, FAPI_REPLAY_STORE } from './tokens.js'
 
 /**
@@ -16,7 +17,8 @@ import { FAPI_GUARD, FAPI_GUARD_OPTIONS, FAPI_REPLAY_STORE } from './tokens.js'
  * `TypeError`. It provides `FapiAuthGuard`, registers `FapiGuardExceptionFilter` globally, and is
  * global unless `isGlobal: false`. A `ReplayStore` provided under `FAPI_REPLAY_STORE` replaces the
  * in-memory DPoP replay store. With the `resource` option, it serves the RFC 9728 protected resource
- * metadata on `GET guard.metadataPath`, on either HTTP platform.
+ * metadata on `GET guard.metadataPath`, on either HTTP platform. When the application bootstraps it
+ * loads every issuer's keys (`guard.ready()`), unless `readyOnBootstrap: false`.
  */
 @Module({
   providers: [
@@ -31,4 +33,16 @@ import { FAPI_GUARD, FAPI_GUARD_OPTIONS, FAPI_REPLAY_STORE } from './tokens.js'
   ],
   exports: [FAPI_GUARD, FAPI_GUARD_OPTIONS, FapiAuthGuard],
 })
-export class FapiGuardModule extends ConfigurableModuleClass {}
+export class FapiGuardModule extends ConfigurableModuleClass implements OnApplicationBootstrap {
+  constructor(
+    @Inject(FAPI_GUARD) private readonly guard: Guard,
+    @Inject(FAPI_GUARD_OPTIONS) private readonly options: FapiGuardModuleOptions,
+  ) {
+    super()
+  }
+
+  /** `readyOnBootstrap` (default on): load every issuer's keys now; a failure fails the bootstrap with its reason. */
+  async onApplicationBootstrap(): Promise<void> {
+    if (readReadyOnBootstrap(this.options)) await this.guard.ready()
+  }
+}

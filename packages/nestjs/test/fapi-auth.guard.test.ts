@@ -133,11 +133,24 @@ describe.each(platforms)('FapiAuthGuard on $name', (platform) => {
 })
 
 describe.each(platforms)('FapiAuthGuard on $name, the issuer’s keys out of reach', (platform) => {
-  it('→ 503 temporarily_unavailable with Retry-After (fails closed)', async () => {
+  it('by default the application does not bootstrap, and says why (readyOnBootstrap)', async () => {
+    const down = await createLocalIssuer()
+    down.down = true
+    try {
+      await expect(start(platform, testModule({ issuer: down.issuer, audience: down.audience, profile: 'oauth2', httpTimeout: 1000 }, 'global', { count: 0 }))).rejects.toThrow(
+        `fapi-guard is not ready: issuer "${down.issuer}": discovery for "${down.issuer}" failed: GET ${down.issuer}/.well-known/oauth-authorization-server answered 503`,
+      )
+    } finally {
+      await down.close()
+    }
+  })
+
+  it('with readyOnBootstrap: false it starts, and a request → 503 temporarily_unavailable with Retry-After (fails closed)', async () => {
     const down = await createLocalIssuer()
     down.down = true
     const counter: RouteCounter = { count: 0 }
-    const server = await start(platform, testModule({ issuer: down.issuer, audience: down.audience, profile: 'oauth2', httpTimeout: 1000 }, 'global', counter))
+    const options = { issuer: down.issuer, audience: down.audience, profile: 'oauth2' as const, httpTimeout: 1000, readyOnBootstrap: false }
+    const server = await start(platform, testModule(options, 'global', counter))
     try {
       const token = await down.mint({ scope: 'accounts:read' })
       const reply = await send(`${server.origin}/accounts`, { headers: { authorization: `Bearer ${token}` } })
