@@ -93,8 +93,9 @@ describeWithRedis(
       }
       for (const reply of burst) {
         expect(reply).toMatchObject({ status: 503, error: 'temporarily_unavailable' })
-        // Bounded by the store's 100 ms command timeout, far from the core's 2 s cut-off.
-        expect(reply.ms).toBeLessThan(1000)
+        // Bounded by the store's 100 ms command timeout, not by the core's 2 s cut-off (the margin is for
+        // a loaded 2-core machine: 20 concurrent requests once took 1.1 s there).
+        expect(reply.ms).toBeLessThan(1500)
       }
       expect(routeRuns).toEqual({ 'fail-fast': 3, defaults: 3 })
       // With the offline queue on, a command waits in the queue until the store's timeout cuts it off;

@@ -73,6 +73,13 @@ function signSomeMessage<T extends { input: string }>(key: ChosenExponentKey, al
 }
 
 /** OpenSSL's own answer for a signature: what "today" trusted. */
+/**
+ * OpenSSL 3.0 (Node 20 and 22) verifies the small-order Ed25519 forgeries below; the OpenSSL of Node 24
+ * and later refuses such keys itself. The guard must refuse them on every runtime, whatever the
+ * backend's library does, so only the demonstration that the forgery is real depends on the version.
+ */
+const OPENSSL_VERIFIES_SMALL_ORDER = process.versions.openssl.startsWith('3.0.')
+
 function opensslAccepts(jwk: object, alg: string, input: string, signature: Uint8Array): boolean {
   const key = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' })
   if (alg === 'EdDSA') return verify(null, Buffer.from(input), key, signature)
@@ -141,7 +148,7 @@ describe.each(backends)('KEY: keys that anyone can sign for ($name)', ({ createG
   it.each(SMALL_ORDER)('KEY-01 an issuer Ed25519 key of small order ($label) is refused; its forged token is not trusted', async ({ x, bytes }) => {
     const jwk = { kty: 'OKP', crv: 'Ed25519', x }
     const forged = forgeEd25519Message(bytes, accessToken('EdDSA'))
-    expect(opensslAccepts(jwk, 'EdDSA', forged.input, forged.signature)).toBe(true)
+    if (OPENSSL_VERIFIES_SMALL_ORDER) expect(opensslAccepts(jwk, 'EdDSA', forged.input, forged.signature)).toBe(true)
     const guard = issuerGuard([{ ...jwk, kid: 'weak' }])
     const error = await refused(guard.verify(bearer(`${forged.input}.${b64u(forged.signature)}`)), invalidToken('ERR_JWT_KEY_TOO_WEAK'))
     expect(error.description).toMatch(/Ed25519 key is (a small-order point|not canonically encoded)/)
@@ -151,7 +158,7 @@ describe.each(backends)('KEY: keys that anyone can sign for ($name)', ({ createG
     const jwk = { kty: 'OKP', crv: 'Ed25519', x }
     const { guard, token, proof } = await dpopSetup(jwk, 'EdDSA')
     const forged = forgeEd25519Message(bytes, proof)
-    expect(opensslAccepts(jwk, 'EdDSA', forged.input, forged.signature)).toBe(true)
+    if (OPENSSL_VERIFIES_SMALL_ORDER) expect(opensslAccepts(jwk, 'EdDSA', forged.input, forged.signature)).toBe(true)
     const error = await expectRefused(guard, dpopRequest({ token, proof: `${forged.input}.${b64u(forged.signature)}` }), invalidProof('ERR_DPOP_JWK_INVALID'))
     expect(error.description).toMatch(/Ed25519 key is (a small-order point|not canonically encoded)/)
   })
