@@ -1,6 +1,6 @@
 import { createGuard, type DPoPOptions, type Guard, type GuardOptions, type ReplayStore } from '@fapi-guard/core'
 import type { FapiGuardAdapterOptions, FapiGuardModuleOptions } from './fapi-guard.module-definition.js'
-import { readPassthrough, readReadyOnBootstrap } from './read-passthrough.js'
+import { readPassthrough, readReadyOnBootstrap } from './read-module-options.js'
 
 function isOptionsObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)

@@ -4,7 +4,7 @@ import type { AuthContext, AuthenticationRequirement, ClaimRequirement, Guard, G
 import type { AuthenticatedRequest } from './auth.decorator.js'
 import { buildRequestLike } from './build-request-like.js'
 import { FapiGuardException } from './fapi-guard.exception.js'
-import { readPassthrough } from './read-passthrough.js'
+import { readPassthrough } from './read-module-options.js'
 import type { FapiGuardModuleOptions } from './fapi-guard.module-definition.js'
 import { setResponseHeaders } from './set-response-headers.js'
 import { FAPI_AUTHENTICATION_KEY, FAPI_CLAIMS_KEY, FAPI_GUARD, FAPI_GUARD_OPTIONS, FAPI_PASSTHROUGH_KEY, FAPI_PUBLIC_KEY, FAPI_SCOPES_KEY } from './tokens.js'

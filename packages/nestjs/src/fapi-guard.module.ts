@@ -6,7 +6,7 @@ import { FapiAuthGuard } from './fapi-auth.guard.js'
 import { FapiGuardExceptionFilter } from './fapi-guard-exception.filter.js'
 import { ProtectedResourceMetadataRoute } from './protected-resource-metadata.route.js'
 import { ConfigurableModuleClass, type FapiGuardModuleOptions } from './fapi-guard.module-definition.js'
-import { readReadyOnBootstrap } from './read-passthrough.js'
+import { readReadyOnBootstrap } from './read-module-options.js'
 import { FAPI_GUARD, FAPI_GUARD_OPTIONS, FAPI_REPLAY_STORE } from './tokens.js'
 
 /**
