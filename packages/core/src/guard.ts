@@ -192,7 +192,7 @@ function decisionEvent(
   const code = refusal?.code
   const nonce = trace.nonce ?? (code === 'ERR_DPOP_NONCE_REQUIRED' ? 'missing' : code === 'ERR_DPOP_NONCE_INVALID' ? 'invalid' : undefined)
   const replay = code === 'ERR_DPOP_PROOF_REPLAYED' ? 'replayed' : trace.replay
-  const cause = describeCauses(refusal)
+  const cause = describeCauses(refusal, true)
   return {
     outcome: auth === undefined ? 'refused' : 'accepted',
     ...(refusal !== undefined && { status: refusal.status, error: refusal.error, code: refusal.code, description: refusal.description }),

@@ -22,12 +22,17 @@ export function trailingSlashHint(a: string, b: string): string {
   return a !== b && a.replace(/\/$/, '') === b.replace(/\/$/, '') ? ' (they differ only by a trailing slash)' : ''
 }
 
-/** The messages of an error and its causes, outermost first, joined for one log line; `undefined` for none. */
-export function describeCauses(error: unknown): string | undefined {
+/**
+ * The messages of an error's causes, outermost first, joined for one log line; `undefined` for none.
+ * `forAudit`: an error that has a `summary` (an HTTP exchange: it names the kind of endpoint, not its
+ * address) is given by it, as audit events never carry an endpoint's address.
+ */
+export function describeCauses(error: unknown, forAudit = false): string | undefined {
   const parts: string[] = []
   let current = error instanceof Error ? error.cause : undefined
   for (let depth = 0; current instanceof Error && depth < 5; depth++) {
-    parts.push(current.message)
+    const summary = (current as Error & { summary?: unknown }).summary
+    parts.push(forAudit && typeof summary === 'string' ? summary : current.message)
     current = current.cause
   }
   return parts.length === 0 ? undefined : parts.join(' ← ')

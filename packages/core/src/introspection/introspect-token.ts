@@ -130,7 +130,7 @@ export class TokenIntrospector {
     }
     let document
     try {
-      document = await fetchDocument(endpoint, { method: 'POST', headers, body: body.toString() }, rules.fetch, rules.timeoutMs, MAX_INTROSPECTION_RESPONSE_BYTES)
+      document = await fetchDocument(endpoint, { method: 'POST', headers, body: body.toString() }, rules.fetch, rules.timeoutMs, MAX_INTROSPECTION_RESPONSE_BYTES, 'the introspection endpoint')
     } catch (error) {
       // The endpoint's address, query (an API key) or userinfo are for the operator (`cause`), never the client.
       if (error instanceof HTTPExchangeError) throw unavailable(`token introspection at issuer "${rules.issuer}" failed`, error)

@@ -2,6 +2,7 @@ import { GuardError } from '../errors/guard-error.js'
 import type { ResolvedIssuer } from '../options.js'
 import type { CryptoBackend } from './crypto-backend.js'
 import { fetchJSONObject, HTTPExchangeError } from '../lib/http.js'
+import { redactURL } from '../lib/url.js'
 import { MAX_DOCUMENT_BYTES, metadataEndpoint, type IssuerMetadata } from './issuer-metadata.js'
 import { candidateKeys, readKeySet, type KeyEntry } from './select-key.js'
 
@@ -158,15 +159,20 @@ export class IssuerKeyStore {
     const { fetch, httpTimeoutMs } = this.context
     if (this.#jwksUri === undefined) {
       const jwksUri = metadataEndpoint(await this.context.metadata.get(), 'jwks_uri')
-      if (jwksUri === undefined) throw new HTTPExchangeError(`the metadata of "${this.issuer.issuer}" has no https "jwks_uri"`)
+      if (jwksUri === undefined) {
+        throw new HTTPExchangeError(`the metadata of "${this.issuer.issuer}" has no https "jwks_uri"`, 'the metadata has no https "jwks_uri"')
+      }
       this.#jwksUri = jwksUri
     }
-    const document = await fetchJSONObject(this.#jwksUri, fetch, httpTimeoutMs, MAX_DOCUMENT_BYTES)
+    const document = await fetchJSONObject(this.#jwksUri, fetch, httpTimeoutMs, MAX_DOCUMENT_BYTES, 'the jwks_uri')
     let entries: KeyEntry[]
     try {
       entries = readKeySet(document)
     } catch {
-      throw new HTTPExchangeError(`GET ${this.#jwksUri.href} answered something that is not a JSON Web Key Set`)
+      throw new HTTPExchangeError(
+        `GET ${redactURL(this.#jwksUri)} answered something that is not a JSON Web Key Set`,
+        'the jwks_uri answered something that is not a JSON Web Key Set',
+      )
     }
     // The version moves only when the key set's content changes, so caches keyed on it survive refreshes.
     const fingerprint = JSON.stringify(entries.map((entry) => entry.jwk))

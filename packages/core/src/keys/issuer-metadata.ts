@@ -1,6 +1,6 @@
 import { quote, trailingSlashHint } from '../errors/diagnosis.js'
 import { fetchJSONObject, HTTPExchangeError } from '../lib/http.js'
-import { isSecureOrLoopback, parseURL } from '../lib/url.js'
+import { isSecureOrLoopback, parseURL, redactURL } from '../lib/url.js'
 
 /** Largest metadata or key-set document read, in bytes. */
 export const MAX_DOCUMENT_BYTES = 512 * 1024
@@ -24,6 +24,9 @@ export function metadataEndpoint(metadata: Record<string, unknown>, member: stri
   const url = typeof value === 'string' ? parseURL(value) : undefined
   return url !== undefined && isSecureOrLoopback(url) ? url : undefined
 }
+
+/** What each of `metadataURLs` is, for summaries that do not name the URL. */
+const METADATA_LABELS = ['the RFC 8414 metadata', 'the OpenID configuration']
 
 /** Before metadata is known, how soon a failed fetch may be tried again (ms). */
 export const METADATA_RETRY_MS = 5000
@@ -51,7 +54,9 @@ export class IssuerMetadata {
   async get(force = false): Promise<Record<string, unknown>> {
     if (this.#document !== undefined) return this.#document
     if (!force && this.#pending === undefined && this.context.clock() - this.#lastFailure < METADATA_RETRY_MS) {
-      throw new HTTPExchangeError(`metadata of "${this.issuer}" is unavailable (retrying shortly)`, { cause: this.#lastError })
+      throw new HTTPExchangeError(`metadata of "${this.issuer}" is unavailable (retrying shortly)`, 'the metadata is unavailable (retrying shortly)', {
+        cause: this.#lastError,
+      })
     }
     this.#pending ??= this.#fetch()
       .catch((error: unknown) => {
@@ -66,24 +71,28 @@ export class IssuerMetadata {
   }
 
   async #fetch(): Promise<Record<string, unknown>> {
-    const failures: string[] = []
-    for (const url of metadataURLs(this.issuer)) {
+    const failures: HTTPExchangeError[] = []
+    for (const [i, url] of metadataURLs(this.issuer).entries()) {
+      const label = METADATA_LABELS[i] as string
       let metadata: Record<string, unknown>
       try {
-        metadata = await fetchJSONObject(url, this.context.fetch, this.context.httpTimeoutMs, MAX_DOCUMENT_BYTES)
+        metadata = await fetchJSONObject(url, this.context.fetch, this.context.httpTimeoutMs, MAX_DOCUMENT_BYTES, label)
       } catch (error) {
-        failures.push((error as Error).message)
+        if (!(error instanceof HTTPExchangeError)) throw error
+        failures.push(error)
         continue
       }
       if (metadata.issuer !== this.issuer) {
         const named = typeof metadata.issuer === 'string' ? metadata.issuer : ''
-        throw new HTTPExchangeError(
-          `metadata at ${url.href} names the issuer ${quote(metadata.issuer)}, not the configured ${quote(this.issuer)}${trailingSlashHint(named, this.issuer)}`,
-        )
+        const mismatch = `names the issuer ${quote(metadata.issuer)}, not the configured ${quote(this.issuer)}${trailingSlashHint(named, this.issuer)}`
+        throw new HTTPExchangeError(`metadata at ${redactURL(url)} ${mismatch}`, `the ${label} ${mismatch}`)
       }
       this.#document = metadata
       return metadata
     }
-    throw new HTTPExchangeError(`discovery for "${this.issuer}" failed: ${failures.join('; ')}`)
+    throw new HTTPExchangeError(
+      `discovery for "${this.issuer}" failed: ${failures.map((failure) => failure.message).join('; ')}`,
+      `discovery failed: ${failures.map((failure) => failure.summary).join('; ')}`,
+    )
   }
 }

@@ -2,12 +2,20 @@ import { isPlainObject } from './encoding.js'
 import { redactURL } from './url.js'
 
 /**
- * An outbound HTTP exchange (metadata, key set, introspection) failed; the message names the URL
- * (without userinfo or query) and the reason, never a secret or token. For operators: a refusal's
- * description names the issuer instead, and carries this as its `cause`.
+ * An outbound HTTP exchange (metadata, key set, introspection) failed. The message names the URL
+ * (without userinfo or query) and the reason, for operators; `summary` says the same naming only the
+ * kind of endpoint ("the jwks_uri answered 404"), for audit events, which never carry an endpoint's
+ * address. Neither ever holds a secret or a token.
  */
 export class HTTPExchangeError extends Error {
   override readonly name = 'HTTPExchangeError'
+  /** The message without the endpoint's address. */
+  readonly summary: string
+
+  constructor(message: string, summary: string, options?: ErrorOptions) {
+    super(message, options)
+    this.summary = summary
+  }
 }
 
 /** What came back: status 200 only, the media type, and the body as text. */
@@ -26,31 +34,34 @@ export async function fetchDocument(
   fetchImpl: typeof fetch,
   timeoutMs: number,
   maxBytes: number,
+  /** What the URL is, for the summary ("the jwks_uri"). */
+  label: string,
 ): Promise<HTTPDocument> {
   const signal = AbortSignal.timeout(timeoutMs)
   // Userinfo and query left out: the message is for operators, and never carries a credential.
   const where = `${init.method} ${redactURL(url)}`
+  const failed = (reason: string) => new HTTPExchangeError(`${where} ${reason}`, `${label} ${reason}`)
   let response: Response
   try {
     response = await fetchImpl(url.href, { ...init, redirect: 'manual', signal })
   } catch (cause) {
-    throw new HTTPExchangeError(`${where} ${isTimeout(cause, signal) ? `timed out after ${timeoutMs} ms` : `failed${networkReason(cause)}`}`)
+    throw failed(isTimeout(cause, signal) ? `timed out after ${timeoutMs} ms` : `failed${networkReason(cause)}`)
   }
   if (response.status !== 200) {
     void response.body?.cancel().catch(() => {})
-    throw new HTTPExchangeError(`${where} answered ${response.status}`)
+    throw failed(`answered ${response.status}`)
   }
   if (Number(response.headers.get('content-length')) > maxBytes) {
     void response.body?.cancel().catch(() => {})
-    throw new HTTPExchangeError(`${where} answered a body over ${maxBytes} bytes`)
+    throw failed(`answered a body over ${maxBytes} bytes`)
   }
   let text: string | undefined
   try {
     text = await readCapped(response, maxBytes)
   } catch (cause) {
-    throw new HTTPExchangeError(`${where} ${isTimeout(cause, signal) ? `timed out after ${timeoutMs} ms` : 'failed while reading the body'}`)
+    throw failed(isTimeout(cause, signal) ? `timed out after ${timeoutMs} ms` : 'failed while reading the body')
   }
-  if (text === undefined) throw new HTTPExchangeError(`${where} answered a body over ${maxBytes} bytes`)
+  if (text === undefined) throw failed(`answered a body over ${maxBytes} bytes`)
   const contentType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
   return { contentType, text }
 }
@@ -89,15 +100,16 @@ async function readCapped(response: Response, maxBytes: number): Promise<string 
  * as jose's `fetchJwks`), 200 only, the body read as a stream and cut off past `maxBytes`, headers
  * and body within `timeoutMs`.
  */
-export async function fetchJSONObject(url: URL, fetchImpl: typeof fetch, timeoutMs: number, maxBytes: number): Promise<Record<string, unknown>> {
-  const document = await fetchDocument(url, { method: 'GET', headers: { accept: 'application/json' } }, fetchImpl, timeoutMs, maxBytes)
+export async function fetchJSONObject(url: URL, fetchImpl: typeof fetch, timeoutMs: number, maxBytes: number, label: string): Promise<Record<string, unknown>> {
+  const document = await fetchDocument(url, { method: 'GET', headers: { accept: 'application/json' } }, fetchImpl, timeoutMs, maxBytes, label)
+  const failed = (reason: string) => new HTTPExchangeError(`GET ${redactURL(url)} ${reason}`, `${label} ${reason}`)
   let value: unknown
   try {
     value = JSON.parse(document.text)
   } catch {
-    throw new HTTPExchangeError(`GET ${redactURL(url)} answered something that is not JSON`)
+    throw failed('answered something that is not JSON')
   }
-  if (!isPlainObject(value)) throw new HTTPExchangeError(`GET ${redactURL(url)} answered JSON that is not an object`)
+  if (!isPlainObject(value)) throw failed('answered JSON that is not an object')
   return value
 }
 
