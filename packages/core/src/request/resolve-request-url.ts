@@ -19,7 +19,10 @@ export interface RequestURLRules {
  * a singleton field (RFC 9110 §7.2), and a comma in it is two fields joined.
  */
 const REG_NAME = /^(?:[A-Za-z0-9\-._~!$&'()*+;=]|%[0-9A-Fa-f]{2})+$/
-const PORT = /^\d{1,5}$/
+/** A port: 1–5 digits, up to 65535. */
+function isPort(text: string): boolean {
+  return /^\d{1,5}$/.test(text) && Number(text) <= 65535
+}
 
 /**
  * Whether `text` is an RFC 3986 `uri-host [ ":" port ]` fit for an http(s) URL (RFC 9112 §3.2,
@@ -48,7 +51,7 @@ export function isValidAuthority(text: string): boolean {
     }
     if (!REG_NAME.test(host)) return false
   }
-  return port === undefined || (PORT.test(port) && Number(port) <= 65535)
+  return port === undefined || isPort(port)
 }
 
 /**
@@ -155,7 +158,7 @@ export function resolveRequestURL(request: RequestLike, rules: RequestURLRules):
   const proto = forwarded.proto?.toLowerCase()
   if (proto !== undefined && proto !== 'http' && proto !== 'https') throw invalid('the forwarded scheme is not http or https')
   if (forwarded.host !== undefined && !isValidAuthority(forwarded.host)) throw invalid('the forwarded host is not a valid host[:port]')
-  if (forwarded.port !== undefined && !(PORT.test(forwarded.port) && Number(forwarded.port) <= 65535)) {
+  if (forwarded.port !== undefined && !isPort(forwarded.port)) {
     throw invalid('the forwarded port is not a port number')
   }
   if (forwarded.prefix !== undefined && !(PREFIX.test(forwarded.prefix) && !hasDotSegment(forwarded.prefix))) {
