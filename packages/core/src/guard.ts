@@ -464,9 +464,14 @@ class ResourceGuard implements Guard {
 
   /** Step 3 for a JWT: RFC 9068 checks; with `tokens: 'all'` its issuer must also call it active (revocation). */
   async #verifyJWT(token: string, now: number): Promise<VerifiedToken> {
-    const { issuer, claims, scopes, kid } = await verifyJWTAccessToken(token, now, this.#jwtRules).catch((error: unknown) => {
+    let verified: Awaited<ReturnType<typeof verifyJWTAccessToken>>
+    try {
+      verified = await verifyJWTAccessToken(token, now, this.#jwtRules)
+    } catch (error) {
+      // Only on refusal: the operator's cause names the setting (or preset) that would accept the token.
       throw withPresetHint(error, token, this.#options)
-    })
+    }
+    const { issuer, claims, scopes, kid } = verified
     const introspector = this.#introspectors.get(issuer)
     if (introspector?.tokens === 'all' && !isActive(await introspector.introspect(token))) {
       throw new GuardError('ERR_TOKEN_INACTIVE', 'the issuer reports the access token as not active (revoked?)')
