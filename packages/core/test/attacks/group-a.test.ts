@@ -29,7 +29,7 @@ import {
   signatureOf,
   withSignature,
 } from '../support/jws.js'
-import { closedPortURL, createKeyServer, type KeyServer, type Reply } from '../support/key-server.js'
+import { closedPortURL, type KeyServer, keyServersPerTest, type Reply } from '../support/key-server.js'
 import { recordingFetch } from '../support/recording-fetch.js'
 import { bearer, clockAt, elapsed, invalidRequest, invalidToken, manualClock, NOW, refused, requestWith } from '../support/requests.js'
 
@@ -38,24 +38,16 @@ const UNAVAILABLE = { status: 503, error: 'temporarily_unavailable', code: 'ERR_
 
 let local: LocalIssuer
 let cert: TestCertificate
-let servers: KeyServer[] = []
+const keyServer = keyServersPerTest()
 
 beforeAll(async () => {
   local = await createLocalIssuer({ algorithms: ['ES256', 'PS256', 'RS256'], audience: RS })
   cert = createTestCertificate('client-a')
 })
 afterAll(() => local.close())
-afterEach(async () => {
+afterEach(() => {
   local.down = false
-  await Promise.all(servers.map((server) => server.close()))
-  servers = []
 })
-
-async function keyServer(routes: Record<string, Reply> = {}): Promise<KeyServer> {
-  const server = await createKeyServer(routes)
-  servers.push(server)
-  return server
-}
 
 function key(alg: LocalIssuerAlgorithm): LocalIssuerKey {
   const found = local.keys.find((candidate) => candidate.alg === alg)

@@ -5,31 +5,21 @@
  */
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDPoPProof, createLocalIssuer, type LocalIssuer } from '@fapi-guard/testing'
 import { createGuard, type DecisionEvent, type GuardError, type GuardOptions } from '../../src/node/index.js'
 import { createClient, dpopRequest, TestClock, type Client } from '../support/dpop-kit.js'
-import { closedPortURL, createKeyServer, type KeyServer } from '../support/key-server.js'
+import { closedPortURL, keyServersPerTest } from '../support/key-server.js'
 import { bearer, clockAt, NOW, refusal } from '../support/requests.js'
 
 const RS = 'https://rs.example.com/'
 
 let local: LocalIssuer
-let servers: KeyServer[] = []
+const keyServer = keyServersPerTest()
 beforeAll(async () => {
   local = await createLocalIssuer({ algorithms: ['ES256'], audience: RS })
 })
 afterAll(() => local.close())
-afterEach(async () => {
-  await Promise.all(servers.map((server) => server.close()))
-  servers = []
-})
-
-async function keyServer(...args: Parameters<typeof createKeyServer>): Promise<KeyServer> {
-  const server = await createKeyServer(...args)
-  servers.push(server)
-  return server
-}
 
 function guardFor(extra: Partial<GuardOptions> & Pick<GuardOptions, 'issuer'>, events?: DecisionEvent[]) {
   return createGuard({

@@ -4,7 +4,7 @@ import { createLocalIssuer, type LocalIssuer } from '@fapi-guard/testing'
 import type { GuardOptions } from '../../src/index.js'
 import { backends } from '../support/backends.js'
 import { craftJWS, nodeSigner } from '../support/jws.js'
-import { createKeyServer, type KeyServer } from '../support/key-server.js'
+import { keyServersPerTest } from '../support/key-server.js'
 import { recordingFetch } from '../support/recording-fetch.js'
 import { bearer, clockAt, invalidToken, manualClock, NOW, refused } from '../support/requests.js'
 
@@ -12,23 +12,15 @@ const RS = 'https://rs.example.com/'
 const UNAVAILABLE = { status: 503, error: 'temporarily_unavailable', code: 'ERR_JWKS_UNAVAILABLE' } as const
 
 let local: LocalIssuer
-let servers: KeyServer[] = []
+const keyServer = keyServersPerTest()
 
 beforeAll(async () => {
   local = await createLocalIssuer({ algorithms: ['ES256'], audience: RS })
 })
 afterAll(() => local.close())
-afterEach(async () => {
+afterEach(() => {
   local.down = false
-  await Promise.all(servers.map((server) => server.close()))
-  servers = []
 })
-
-async function keyServer(...args: Parameters<typeof createKeyServer>): Promise<KeyServer> {
-  const server = await createKeyServer(...args)
-  servers.push(server)
-  return server
-}
 
 function claimsFor(iss: string, extra: Record<string, unknown> = {}) {
   return { iss, aud: RS, sub: 'user-1', client_id: 'client-1', iat: NOW, exp: NOW + 300, jti: 'j', ...extra }

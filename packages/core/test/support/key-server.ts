@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { afterEach } from 'vitest'
 
 /** What one route answers. A string body is sent as is; anything else as JSON. */
 export interface Reply {
@@ -73,4 +74,21 @@ export async function closedPortURL(path = '/jwks'): Promise<string> {
   const { port } = server.address() as AddressInfo
   await new Promise<void>((resolve) => server.close(() => resolve()))
   return `http://127.0.0.1:${port}${path}`
+}
+
+/**
+ * `createKeyServer` for the tests of one file, each server closed after the test that started it.
+ * Call once at the top level of a test file.
+ */
+export function keyServersPerTest(): (routes?: Record<string, Route>) => Promise<KeyServer> {
+  let servers: KeyServer[] = []
+  afterEach(async () => {
+    await Promise.all(servers.map((server) => server.close()))
+    servers = []
+  })
+  return async (routes = {}) => {
+    const server = await createKeyServer(routes)
+    servers.push(server)
+    return server
+  }
 }
