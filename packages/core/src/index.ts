@@ -1,6 +1,6 @@
-import { createGuardWith, type Guard } from './guard.js'
+import { createGuardWith, type Guard } from './pipeline/guard.js'
 import { webCryptoBackend } from './keys/crypto-backend.js'
-import type { GuardOptions } from './options.js'
+import type { GuardOptions } from './options/types.js'
 import { resolveAdapterGuardWith, type AdapterGuard } from './adapter-guard.js'
 
 /**

@@ -1,28 +1,23 @@
-/** Every public name but `createGuard`, shared by both entry points (Web Crypto and Node). */
-export type { Guard } from './guard.js'
-export { isGuard } from './adapter-guard.js'
+/**
+ * The application entry's names, shared by both builds (Web Crypto and Node) — everything but
+ * `createGuard`. Adapter authors: `@fapi-guard/core/adapter`; AWS Lambda: `@fapi-guard/core/aws`;
+ * audit logs and tracing: `@fapi-guard/core/observability`.
+ */
+export type { Guard } from './pipeline/guard.js'
 export { verifyOptional } from './verify-optional.js'
-export type { AdapterGuard } from './adapter-guard.js'
 export { GuardError, isGuardError } from './errors/guard-error.js'
-export type { AuthScheme, GuardErrorDetail } from './errors/guard-error.js'
-export { ErrorCodes, ERROR_TABLE } from './errors/codes.js'
+export type { AuthScheme, GuardErrorDetail, GuardErrorInit } from './errors/guard-error.js'
+export { ErrorCodes } from './errors/codes.js'
 export type { ErrorCode, GuardErrorStatus, OAuthErrorCode } from './errors/codes.js'
-export { renderWWWAuthenticate } from './errors/render-challenge.js'
 export { toResponse } from './errors/to-response.js'
-export { fromApiGatewayEvent, toApiGatewayResult } from './request/from-api-gateway-event.js'
-export type { APIGatewayEventLike, APIGatewayProxyResultLike } from './request/from-api-gateway-event.js'
-export type { Challenge } from './errors/render-challenge.js'
-export { PROFILE_ALGORITHMS, checkRequirements } from './options.js'
-export { presets } from './presets/vendor-presets.js'
-export type { VendorPreset } from './presets/vendor-presets.js'
+export { checkRequirements } from './options/requirements.js'
+export { presets } from './options/vendor-presets.js'
+export type { VendorPreset } from './options/vendor-presets.js'
 export { claimCheck, claimEquals, claimIncludes } from './authorization/claim-requirements.js'
-export type { ClaimRequirement } from './authorization/claim-requirements.js'
 export type { AuthenticationRequirement } from './authorization/check-user-authentication.js'
-export { logDecisions, traceDecisions } from './audit/decision-event.js'
-export type { DecisionEvent, DecisionLogger, DecisionTracer } from './audit/decision-event.js'
 export { metadataLocation } from './metadata/protected-resource-metadata.js'
 export type { ProtectedResourceMetadata } from './metadata/protected-resource-metadata.js'
-export type { DPoPOptions, GuardOptions, IntrospectionOptions, IssuerOptions, MTLSOptions, ProxyOptions } from './options.js'
+export type { DPoPOptions, GuardOptions, IntrospectionOptions, IssuerOptions, MTLSOptions, ProxyOptions } from './options/types.js'
 export { createMemoryReplayStore } from './replay/memory-replay-store.js'
 export type { MemoryReplayStoreOptions } from './replay/memory-replay-store.js'
 export { ReplayStoreFullError } from './replay/replay-store.js'
@@ -33,8 +28,10 @@ export type { IntrospectionAuthMethod } from './introspection/authenticate-clien
 export type { CertificateHeaderFormat } from './request/read-certificate-header.js'
 export type {
   AuthContext,
+  ClaimRequirement,
   ClientCertificate,
   HeaderRecord,
+  IntrospectedClaims,
   JSONWebKeySet,
   JWSAlgorithm,
   JWTAccessTokenClaims,
@@ -43,3 +40,4 @@ export type {
   TokenBinding,
   VerifyOptions,
 } from './types.js'
+export * from './deprecated.js'

@@ -1,5 +1,4 @@
 import type { JWK } from 'jose'
-import type { ClaimRequirement } from './authorization/claim-requirements.js'
 
 /** Security profile: algorithm allow-lists, required claims, and whether sender-constrained tokens are required. */
 export type Profile = 'fapi2' | 'fapi1-advanced' | 'oauth2'
@@ -61,6 +60,28 @@ export interface JWTAccessTokenClaims {
   readonly [claim: string]: unknown
 }
 
+/**
+ * The members of an active introspection answer (RFC 7662 §2.2), as the guard checked them: `active`
+ * is `true` and `exp` a number; everything else is optional, since an authorization server may leave
+ * it out (`iss` and `aud` included — `requireAudience` decides whether a missing `aud` is refused).
+ */
+export interface IntrospectedClaims {
+  readonly active: true
+  readonly exp: number
+  readonly iss?: string
+  readonly aud?: string | string[]
+  readonly sub?: string
+  readonly client_id?: string
+  readonly username?: string
+  readonly token_type?: string
+  readonly scope?: string
+  readonly iat?: number
+  readonly nbf?: number
+  readonly jti?: string
+  readonly cnf?: { readonly jkt?: string; readonly 'x5t#S256'?: string; readonly [member: string]: unknown }
+  readonly [claim: string]: unknown
+}
+
 /** How the token is bound to its sender. */
 export interface TokenBinding {
   /** DPoP (RFC 9449): thumbprint of the proof key the token is bound to. */
@@ -73,8 +94,11 @@ export interface TokenBinding {
 export interface AuthContext {
   /** The access token as presented. */
   readonly token: string
-  /** Its claims (JWT) or introspection response members. */
-  readonly claims: JWTAccessTokenClaims
+  /**
+   * Its claims: a JWT's (`source: 'jwt'`) or the introspection answer's members (`source: 'introspection'`,
+   * where `iss` and `aud` may be absent; `issuer` is always the issuer that vouched).
+   */
+  readonly claims: JWTAccessTokenClaims | IntrospectedClaims
   /** Where the claims came from. */
   readonly source: 'jwt' | 'introspection'
   /** The issuer that vouched for the token (one of the configured ones). */
@@ -105,4 +129,12 @@ export interface VerifyOptions {
   readonly maxAge?: number
   /** Claim requirements (`claimEquals`, `claimIncludes`, `claimCheck`), on top of the guard-wide `claims`. */
   readonly claims?: readonly ClaimRequirement[]
+}
+
+/** A requirement on the token's claims, checked after the token verified (pipeline step 5): made by `claimEquals`, `claimIncludes`, `claimCheck`. */
+export interface ClaimRequirement {
+  /** Says what is required; it becomes the `error_description` when the requirement is not met. */
+  readonly description: string
+  /** True when `claims` meet the requirement. */
+  readonly check: (claims: Readonly<Record<string, unknown>>) => boolean
 }

@@ -1,4 +1,4 @@
-import type { Guard } from './guard.js'
+import type { Guard } from './pipeline/guard.js'
 import type { AuthContext, RequestLike, VerifyOptions } from './types.js'
 
 /**

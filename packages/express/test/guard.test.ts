@@ -200,7 +200,7 @@ describe.each(expressVersions)('guard() on $name', ({ express }) => {
 })
 
 describe('guard() on a request object Node did not make', () => {
-  it('refuses with 401 when the request cannot even be read (no socket), and never calls the route', async () => {
+  it('refuses with 400 invalid_request when the request cannot even be read (no socket), and never calls the route', async () => {
     const issuer = await createLocalIssuer()
     try {
       const middleware = guard({ issuer: issuer.issuer, audience: issuer.audience, profile: 'oauth2' })
@@ -223,8 +223,8 @@ describe('guard() on a request object Node did not make', () => {
       const req = { method: 'GET', url: '/resource', originalUrl: '/resource', headers: {} }
       middleware(req as never, res as never, (error?: unknown) => nextCalls.push(error))
       await new Promise((resolve) => setTimeout(resolve, 10))
-      expect(sent.status).toBe(401)
-      expect(sent.headers?.['www-authenticate']).toMatch(/^Bearer /)
+      expect(sent.status).toBe(400)
+      expect(sent.headers?.['www-authenticate']).toMatch(/^Bearer realm="api", error="invalid_request", error_description="the request has no connection/)
       expect(nextCalls).toEqual([])
     } finally {
       await issuer.close()

@@ -1,6 +1,11 @@
 import { Diagnosis, quote, trailingSlashHint } from '../errors/diagnosis.js'
 import { GuardError } from '../errors/guard-error.js'
 
+/** Seconds of leeway on `exp`, `nbf`, `iat` (and DPoP `iat`, `auth_time`): the `clockTolerance` option. */
+export const DEFAULT_CLOCK_TOLERANCE = 5
+/** Furthest `exp` may lie ahead, in seconds (`maxTokenLifetime`): catches `exp` in milliseconds. */
+export const DEFAULT_MAX_TOKEN_LIFETIME = 86_400
+
 /** Claim rules fixed at `createGuard`. */
 export interface ClaimRules {
   readonly audiences: ReadonlySet<string>

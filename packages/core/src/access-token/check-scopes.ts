@@ -1,4 +1,4 @@
-import { GuardError, type AuthScheme } from '../errors/guard-error.js'
+import { GuardError } from '../errors/guard-error.js'
 
 function scopeList(value: unknown): string[] | undefined {
   if (typeof value === 'string') return value.split(' ').filter((scope) => scope.length > 0)
@@ -22,12 +22,9 @@ export function readScopes(claims: Readonly<Record<string, unknown>>, claim?: st
 }
 
 /** Step 5: every required scope is granted, else 403 `insufficient_scope` naming them (RFC 6750 §3.1). */
-export function checkScopes(granted: readonly string[], required: readonly string[], scheme: AuthScheme | undefined): void {
+export function checkScopes(granted: readonly string[], required: readonly string[]): void {
   if (required.length === 0) return
   const have = new Set(granted)
   if (required.every((scope) => have.has(scope))) return
-  throw new GuardError('ERR_INSUFFICIENT_SCOPE', 'the access token lacks a scope this resource needs', {
-    scheme,
-    scope: required.join(' '),
-  })
+  throw new GuardError('ERR_INSUFFICIENT_SCOPE', 'the access token lacks a scope this resource needs', { scope: required.join(' ') })
 }

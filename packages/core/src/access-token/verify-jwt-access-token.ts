@@ -10,6 +10,9 @@ import { readScopes } from './check-scopes.js'
 import type { LRUCache } from 'lru-cache'
 import { deepFreeze } from '../lib/deep-freeze.js'
 
+/** Verified tokens remembered (`tokenCache.max`). */
+export const DEFAULT_TOKEN_CACHE_MAX = 10_000
+
 /** What JWT verification needs, fixed at `createGuard`. */
 export interface JWTAccessTokenRules extends HeaderRules, ClaimRules {
   readonly keyStores: ReadonlyMap<string, IssuerKeyStore>

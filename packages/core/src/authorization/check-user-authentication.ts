@@ -1,4 +1,4 @@
-import { GuardError, type AuthScheme } from '../errors/guard-error.js'
+import { GuardError } from '../errors/guard-error.js'
 
 /** What a route demands of the user's authentication (RFC 9470). */
 export interface AuthenticationRequirement {
@@ -20,7 +20,6 @@ export function checkUserAuthentication(
   requirement: AuthenticationRequirement,
   now: number,
   clockTolerance: number,
-  scheme: AuthScheme | undefined,
   missingScope: string | undefined,
 ): void {
   const { acrValues, maxAge } = requirement
@@ -40,7 +39,6 @@ export function checkUserAuthentication(
   if (!acrFails && !ageFails) return
   const description = acrFails ? 'A different authentication level is required' : 'More recent authentication is required'
   throw new GuardError('ERR_INSUFFICIENT_USER_AUTHENTICATION', description, {
-    scheme,
     scope: missingScope,
     acrValues: acrFails ? (acrValues as readonly string[]).join(' ') : undefined,
     maxAge: ageFails ? maxAge : undefined,

@@ -1,12 +1,7 @@
-import { GuardError, type AuthScheme } from '../errors/guard-error.js'
+import { GuardError } from '../errors/guard-error.js'
+import type { ClaimRequirement } from '../types.js'
 
-/** A requirement on the token's claims, checked after the token verified (pipeline step 5). */
-export interface ClaimRequirement {
-  /** Says what is required; it becomes the `error_description` when the requirement is not met. */
-  readonly description: string
-  /** True when `claims` meet the requirement. */
-  readonly check: (claims: Readonly<Record<string, unknown>>) => boolean
-}
+export type { ClaimRequirement } from '../types.js'
 
 type ClaimValue = string | number | boolean
 
@@ -44,7 +39,7 @@ function checkName(name: unknown): void {
 }
 
 /** Every requirement holds, else 403 `insufficient_scope` naming the first one that does not (fail closed on a throw). */
-export function checkClaimRequirements(claims: Readonly<Record<string, unknown>>, requirements: readonly ClaimRequirement[], scheme: AuthScheme | undefined): void {
+export function checkClaimRequirements(claims: Readonly<Record<string, unknown>>, requirements: readonly ClaimRequirement[]): void {
   for (const requirement of requirements) {
     let met: boolean
     try {
@@ -52,6 +47,6 @@ export function checkClaimRequirements(claims: Readonly<Record<string, unknown>>
     } catch {
       met = false
     }
-    if (!met) throw new GuardError('ERR_CLAIM_CHECK_FAILED', requirement.description, { scheme })
+    if (!met) throw new GuardError('ERR_CLAIM_CHECK_FAILED', requirement.description)
   }
 }

@@ -2,6 +2,11 @@ import type { CryptoBackend } from '../keys/crypto-backend.js'
 import { encodeBase64url, timingSafeEqualString, utf8Encode } from '../lib/encoding.js'
 
 /** Nonce settings fixed at `createGuard`. */
+/** Seconds a server nonce is current (`dpop.nonce.lifetime`); the previous one is still taken. */
+export const DEFAULT_NONCE_LIFETIME = 120
+/** Shortest nonce secret accepted, in bytes (HMAC-SHA-256 keys shorter than the hash weaken it). */
+export const MIN_NONCE_SECRET_BYTES = 32
+
 export interface NonceRules {
   /** HMAC secrets, newest first: the first mints, every one verifies (rotation). */
   readonly secrets: readonly Uint8Array[]

@@ -1,11 +1,11 @@
-import { GuardError, type AuthScheme } from '../errors/guard-error.js'
+import { GuardError } from '../errors/guard-error.js'
 import type { CryptoBackend } from '../keys/crypto-backend.js'
 import { timingSafeEqualString } from '../lib/encoding.js'
 import { countTrustedHops, type ForwardedFamily } from '../request/forwarded-elements.js'
 import type { AddressMatcher } from '../request/proxy-trust.js'
 import { hasCertificateHeader, readCertificateHeader, type CertificateHeader } from '../request/read-certificate-header.js'
 import type { RequestLike } from '../types.js'
-import { readCertificateDER } from './read-certificate-der.js'
+import { readCertificateDER } from '../request/read-certificate-der.js'
 
 /** Where client certificates may come from. Fixed at `createGuard`. */
 export interface CertificateRules {
@@ -30,7 +30,7 @@ export async function certificateThumbprint(der: Uint8Array, backend: CryptoBack
  * (`(null)`, empty, repeated, garbled) means the client presented none: the connection's own
  * certificate, which may be the proxy's, does not stand in for it. The DER is hashed, never parsed.
  */
-export async function presentedThumbprint(request: RequestLike, scheme: AuthScheme, rules: CertificateRules): Promise<string | undefined> {
+export async function presentedThumbprint(request: RequestLike, rules: CertificateRules): Promise<string | undefined> {
   const der = readCertificateDER(request.clientCertificate)
   const own = der === undefined ? undefined : await certificateThumbprint(der, rules.backend)
   if (rules.header === undefined || !rules.trusted(request.peerAddress)) return own
@@ -38,7 +38,7 @@ export async function presentedThumbprint(request: RequestLike, scheme: AuthSche
   if (forwarded === undefined) return hasCertificateHeader(request, rules.header) ? undefined : own
   const relayed = 'der' in forwarded ? await certificateThumbprint(forwarded.der, rules.backend) : forwarded.thumbprint
   if (own !== undefined && own !== relayed) {
-    throw new GuardError('ERR_MTLS_CERTIFICATE_MISMATCH', 'the certificate forwarded by the proxy differs from the TLS client certificate', { scheme })
+    throw new GuardError('ERR_MTLS_CERTIFICATE_MISMATCH', 'the certificate forwarded by the proxy differs from the TLS client certificate')
   }
   return relayed
 }
@@ -51,15 +51,14 @@ export async function presentedThumbprint(request: RequestLike, scheme: AuthSche
 export async function verifyCertificateBinding(
   expected: string,
   request: RequestLike,
-  scheme: AuthScheme,
   rules: CertificateRules,
 ): Promise<string> {
-  const thumbprint = await presentedThumbprint(request, scheme, rules)
+  const thumbprint = await presentedThumbprint(request, rules)
   if (thumbprint === undefined) {
-    throw new GuardError('ERR_MTLS_CERTIFICATE_MISSING', 'the access token is certificate-bound but no client certificate was presented', { scheme })
+    throw new GuardError('ERR_MTLS_CERTIFICATE_MISSING', 'the access token is certificate-bound but no client certificate was presented')
   }
   if (!timingSafeEqualString(thumbprint, expected)) {
-    throw new GuardError('ERR_MTLS_CERTIFICATE_MISMATCH', 'the client certificate does not match the one the access token is bound to', { scheme })
+    throw new GuardError('ERR_MTLS_CERTIFICATE_MISMATCH', 'the client certificate does not match the one the access token is bound to')
   }
   return thumbprint
 }

@@ -5,9 +5,9 @@ import { parseCompactJWS, type CompactJWS } from '../access-token/parse-compact-
 import { Diagnosis, quote } from '../errors/diagnosis.js'
 import { GuardError, isGuardError } from '../errors/guard-error.js'
 import type { CryptoBackend } from '../keys/crypto-backend.js'
+import { PRIVATE_JWK_MEMBERS } from '../keys/check-key-strength.js'
 import { fitsAlgorithm, readKeySet } from '../keys/select-key.js'
 import { isPlainObject, timingSafeEqualString } from '../lib/encoding.js'
-import { PRIVATE_JWK_MEMBERS } from '../options.js'
 import { TOKEN68 } from '../request/parse-authorization.js'
 import { readHeaderValues } from '../request/read-headers.js'
 import { explainRequestURL, resolveRequestURL, type RequestURLRules } from '../request/resolve-request-url.js'
@@ -17,6 +17,15 @@ import type { RequestLike } from '../types.js'
 import { checkNonce, mintNonce, type NonceRules } from './dpop-nonce.js'
 import { jwkThumbprint } from './jwk-thumbprint.js'
 import { normalizeHtu } from './normalize-htu.js'
+
+/** Seconds a proof is accepted after its `iat` (`dpop.proofMaxAge`). */
+export const DEFAULT_PROOF_MAX_AGE = 300
+/** Seconds a proof's `iat` may lie ahead (FAPI 2.0 §5.3.2.1: up to 10 s ahead must be accepted). */
+export const PROOF_MAX_FUTURE = 10
+/** Longest DPoP proof read, in characters (a proof with an RSA-4096 `jwk` is ~2.5 KB). */
+export const MAX_PROOF_LENGTH = 8192
+/** Imported proof keys kept, by thumbprint. */
+export const PROOF_KEY_CACHE_SIZE = 1000
 
 /** DPoP rules fixed at `createGuard`. */
 export interface DPoPRules {
@@ -48,7 +57,7 @@ export const REPLAY_STORE_TIMEOUT_MS = 2000
 export const MAX_JTI_LENGTH = 512
 
 function invalid(code: ConstructorParameters<typeof GuardError>[0], description: string, cause?: Diagnosis): GuardError {
-  return new GuardError(code, description, { scheme: 'DPoP', cause })
+  return new GuardError(code, description, { cause })
 }
 
 /** §4.3 check 1: exactly one `DPoP` header holding one token68 value (a comma means several proofs). */
@@ -206,7 +215,7 @@ export async function checkProofNonce(
   if (state === 'stale-soon') return { 'dpop-nonce': fresh, 'cache-control': 'no-store' }
   const code = nonce === undefined ? 'ERR_DPOP_NONCE_REQUIRED' : 'ERR_DPOP_NONCE_INVALID'
   const description = nonce === undefined ? 'Resource server requires nonce in DPoP proof' : 'the DPoP proof nonce is not current'
-  throw new GuardError(code, description, { scheme: 'DPoP' }, { 'dpop-nonce': fresh })
+  throw new GuardError({ code, description, headers: { 'dpop-nonce': fresh } })
 }
 
 /** §11.1: the `jti` is used once per key inside the proof's window; the store keeps a hash, never the `jti`. */

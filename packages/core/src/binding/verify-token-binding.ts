@@ -38,20 +38,20 @@ const KNOWN_CNF_MEMBERS = new Set(['jkt', 'x5t#S256'])
  * characters, or any confirmation method we cannot check refuses the token: what cannot be
  * verified is never let through.
  */
-export function readConfirmation(cnf: unknown, scheme: AuthScheme): Confirmation {
+export function readConfirmation(cnf: unknown): Confirmation {
   if (cnf === undefined) return { jkt: undefined, x5tS256: undefined }
-  if (!isPlainObject(cnf)) throw new GuardError('ERR_CNF_INVALID', 'the "cnf" claim is not an object', { scheme })
+  if (!isPlainObject(cnf)) throw new GuardError('ERR_CNF_INVALID', 'the "cnf" claim is not an object')
   for (const member of Object.keys(cnf)) {
     if (!KNOWN_CNF_MEMBERS.has(member)) {
-      throw new GuardError('ERR_CNF_INVALID', `the "cnf" claim has a confirmation method this resource server cannot check`, { scheme })
+      throw new GuardError('ERR_CNF_INVALID', `the "cnf" claim has a confirmation method this resource server cannot check`)
     }
   }
   const { jkt, 'x5t#S256': x5tS256 } = cnf
   if (jkt !== undefined && (typeof jkt !== 'string' || !THUMBPRINT.test(jkt))) {
-    throw new GuardError('ERR_CNF_INVALID', 'the "cnf.jkt" value is not a SHA-256 JWK thumbprint', { scheme })
+    throw new GuardError('ERR_CNF_INVALID', 'the "cnf.jkt" value is not a SHA-256 JWK thumbprint')
   }
   if (x5tS256 !== undefined && (typeof x5tS256 !== 'string' || !THUMBPRINT.test(x5tS256))) {
-    throw new GuardError('ERR_CNF_INVALID', 'the "cnf.x5t#S256" value is not a SHA-256 certificate thumbprint', { scheme })
+    throw new GuardError('ERR_CNF_INVALID', 'the "cnf.x5t#S256" value is not a SHA-256 certificate thumbprint')
   }
   return { jkt, x5tS256 }
 }
@@ -71,30 +71,30 @@ export async function verifyTokenBinding(
   now: number,
   rules: BindingRules,
 ): Promise<VerifiedBinding> {
-  const { jkt, x5tS256 } = readConfirmation(cnf, scheme)
+  const { jkt, x5tS256 } = readConfirmation(cnf)
   if (jkt !== undefined && scheme !== 'DPoP') {
-    throw new GuardError('ERR_DPOP_BINDING_SCHEME_MISMATCH', 'the access token is DPoP-bound and must be sent with the DPoP scheme', { scheme })
+    throw new GuardError('ERR_DPOP_BINDING_SCHEME_MISMATCH', 'the access token is DPoP-bound and must be sent with the DPoP scheme')
   }
   if (jkt === undefined && scheme === 'DPoP') {
-    throw new GuardError('ERR_DPOP_BINDING_SCHEME_MISMATCH', 'the DPoP scheme was used with an access token that is not DPoP-bound', { scheme })
+    throw new GuardError('ERR_DPOP_BINDING_SCHEME_MISMATCH', 'the DPoP scheme was used with an access token that is not DPoP-bound')
   }
   if (rules.mtls.required && x5tS256 === undefined) {
-    throw new GuardError('ERR_TOKEN_NOT_SENDER_CONSTRAINED', 'this resource server accepts only certificate-bound access tokens', { scheme })
+    throw new GuardError('ERR_TOKEN_NOT_SENDER_CONSTRAINED', 'this resource server accepts only certificate-bound access tokens')
   }
   if (rules.dpop.required && jkt === undefined) {
-    throw new GuardError('ERR_TOKEN_NOT_SENDER_CONSTRAINED', 'this resource server accepts only DPoP-bound access tokens', { scheme })
+    throw new GuardError('ERR_TOKEN_NOT_SENDER_CONSTRAINED', 'this resource server accepts only DPoP-bound access tokens')
   }
   if (rules.senderConstrained && jkt === undefined && x5tS256 === undefined) {
-    throw new GuardError('ERR_TOKEN_NOT_SENDER_CONSTRAINED', 'the access token is not sender-constrained (DPoP or certificate-bound)', { scheme })
+    throw new GuardError('ERR_TOKEN_NOT_SENDER_CONSTRAINED', 'the access token is not sender-constrained (DPoP or certificate-bound)')
   }
   let binding: TokenBinding = {}
   let responseHeaders: Record<string, string> = {}
   let nonce: VerifiedBinding['nonce']
   if (x5tS256 !== undefined) {
     if (!rules.mtls.enabled) {
-      throw new GuardError('ERR_CNF_INVALID', 'the access token is certificate-bound and this resource server does not take such tokens', { scheme })
+      throw new GuardError('ERR_CNF_INVALID', 'the access token is certificate-bound and this resource server does not take such tokens')
     }
-    await verifyCertificateBinding(x5tS256, request, scheme, rules.certificates)
+    await verifyCertificateBinding(x5tS256, request, rules.certificates)
     binding = { mtls: { x5tS256 } }
   }
   if (jkt !== undefined) {

@@ -107,12 +107,18 @@ export const ErrorCodes = {
   ERR_INTROSPECTION_CLAIM_INVALID: 'ERR_INTROSPECTION_CLAIM_INVALID',
   /** The introspection endpoint failed, timed out, or answered something untrustworthy: refused, never allowed. */
   ERR_INTROSPECTION_UNAVAILABLE: 'ERR_INTROSPECTION_UNAVAILABLE',
+  /**
+   * The guard could not decide because of a fault on the server, not in the request: a per-call
+   * requirement that is not valid, a `clock` that answers no number, a bug. Refused with 500; the
+   * error's `cause` (and `onDecision`'s `cause`) says what it was.
+   */
+  ERR_INTERNAL: 'ERR_INTERNAL',
 } as const
 
 /** One of the closed set of `ERR_*` codes. */
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
 
-/** OAuth error codes a refusal carries (RFC 6750 §3.1, RFC 9449 §7.1, RFC 9470 §3; `temporarily_unavailable` for 503). */
+/** OAuth error codes a refusal carries (RFC 6750 §3.1, RFC 9449 §7.1, RFC 9470 §3; `temporarily_unavailable` for 503 and `server_error` for 500, as RFC 6749 §4.1.2.1 names them). */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_token'
@@ -121,11 +127,12 @@ export type OAuthErrorCode =
   | 'use_dpop_nonce'
   | 'insufficient_user_authentication'
   | 'temporarily_unavailable'
+  | 'server_error'
 
 /** HTTP statuses a refusal carries. */
-export type GuardErrorStatus = 400 | 401 | 403 | 503
+export type GuardErrorStatus = 400 | 401 | 403 | 500 | 503
 
-interface ErrorKind {
+export interface ErrorKind {
   readonly status: GuardErrorStatus
   /** `undefined` for "no credentials": the challenge then carries no error (RFC 6750 §3.1). */
   readonly error: OAuthErrorCode | undefined
@@ -191,4 +198,5 @@ export const ERROR_TABLE: { readonly [C in ErrorCode]: ErrorKind } = {
   ERR_TOKEN_INACTIVE: INVALID_TOKEN,
   ERR_INTROSPECTION_CLAIM_INVALID: INVALID_TOKEN,
   ERR_INTROSPECTION_UNAVAILABLE: UNAVAILABLE,
+  ERR_INTERNAL: { status: 500, error: 'server_error' },
 }

@@ -20,6 +20,18 @@ export interface GuardErrorDetail {
   readonly cause?: unknown
 }
 
+/** Everything a `GuardError` is made of (the options-object form of the constructor). */
+export interface GuardErrorInit extends GuardErrorDetail {
+  /** The fine-grained reason; it fixes the status and OAuth error code. */
+  readonly code: ErrorCode
+  /** Short, specific, human-readable reason (`error_description`): never a token, secret or endpoint address. */
+  readonly description: string
+  /** Response headers (`www-authenticate`, `dpop-nonce`, `retry-after`); the guard adds its challenge when it finalizes the error. */
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  /** Whether `toJSON` carries `error_description` (the `errorDescriptions` option). Default `true`. */
+  readonly describe?: boolean | undefined
+}
+
 /**
  * Why `verify` refused a request. The only kind of error `verify` throws.
  *
@@ -29,7 +41,7 @@ export interface GuardErrorDetail {
  */
 export class GuardError extends Error {
   override readonly name = 'GuardError'
-  /** HTTP status: 400, 401, 403 or 503. */
+  /** HTTP status: 400, 401, 403 or 503; 500 only for `ERR_INTERNAL` (a fault on the server). */
   readonly status: GuardErrorStatus
   /** OAuth error code; `undefined` when the request carried no credentials (RFC 6750 §3.1). */
   readonly error: OAuthErrorCode | undefined
@@ -51,26 +63,32 @@ export class GuardError extends Error {
   /** Whether `toJSON` carries `error_description` (`errorDescriptions` option). */
   readonly #describe: boolean
 
+  /** `new GuardError({ code, description, cause?, scheme?, scope?, … })`, or `new GuardError(code, description, detail?)`. */
+  constructor(init: GuardErrorInit)
+  constructor(code: ErrorCode, description: string, detail?: GuardErrorDetail)
+  /** @deprecated Give headers and `describe` in the options object: `new GuardError({ code, description, headers, describe })`. */
+  constructor(code: ErrorCode, description: string, detail: GuardErrorDetail, headers: Record<string, string>, describe?: boolean)
   constructor(
-    code: ErrorCode,
-    description: string,
+    first: ErrorCode | GuardErrorInit,
+    description?: string,
     detail: GuardErrorDetail = {},
-    headers: Record<string, string> = {},
+    headers: Readonly<Record<string, string>> = {},
     describe = true,
   ) {
+    const init: GuardErrorInit = typeof first === 'object' ? first : { ...detail, code: first, description: description as string, headers, describe }
     // `cause` is a non-enumerable own property (ES2022): adapters send `toJSON()` only, so it never reaches a client.
-    super(description, detail.cause === undefined ? undefined : { cause: detail.cause })
-    const kind = ERROR_TABLE[code]
+    super(init.description, init.cause === undefined ? undefined : { cause: init.cause })
+    const kind = ERROR_TABLE[init.code]
     this.status = kind.status
     this.error = kind.error
-    this.code = code
-    this.description = description
-    this.scheme = detail.scheme
-    this.scope = detail.scope
-    this.acrValues = detail.acrValues
-    this.maxAge = detail.maxAge
-    this.headers = headers
-    this.#describe = describe
+    this.code = init.code
+    this.description = init.description
+    this.scheme = init.scheme
+    this.scope = init.scope
+    this.acrValues = init.acrValues
+    this.maxAge = init.maxAge
+    this.headers = init.headers ?? {}
+    this.#describe = init.describe ?? true
   }
 
   /** The JSON body adapters send: `{ error, error_description }` (description left out when hidden). */

@@ -20,6 +20,9 @@ export interface ChallengeConfig {
   readonly resourceMetadata?: string | undefined
 }
 
+/** `realm` of the Bearer challenge (`realm` option). */
+export const DEFAULT_REALM = 'api'
+
 const QUOTED_STRING_ESCAPES = /["\\]/g
 // RFC 6750 §3: error_description is limited to %x20-21 / %x23-5B / %x5D-7E.
 const OUTSIDE_DESCRIPTION_CHARSET = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g
@@ -50,7 +53,7 @@ export function renderWWWAuthenticate(challenges: readonly Challenge[]): string 
  * in the challenge of the scheme the client used, or in every offered one when that is unknown or not
  * offered; no credentials → no error.
  */
-export function buildChallenges(config: ChallengeConfig, error: GuardError): Challenge[] {
+export function buildChallenges(config: ChallengeConfig, error: Pick<GuardError, 'error' | 'description' | 'scope' | 'acrValues' | 'maxAge' | 'scheme'>): Challenge[] {
   const challenges: Challenge[] = []
   const errorParams: Array<[string, string]> = []
   if (error.error !== undefined) {

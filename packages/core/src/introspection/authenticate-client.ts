@@ -3,6 +3,9 @@ import { importJWK, SignJWT, type JWK } from 'jose'
 /** How the resource server authenticates to the introspection endpoint (RFC 7662 §2.1). */
 export type IntrospectionAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'tls_client_auth'
 
+/** Every client authentication method, in the order the messages list them. */
+export const AUTH_METHODS: readonly IntrospectionAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth']
+
 /** Client credentials, checked at `createGuard`. */
 export interface ClientCredentials {
   readonly clientId: string

@@ -21,6 +21,10 @@ export interface MemoryIntrospectionCacheOptions {
 }
 
 export const DEFAULT_INTROSPECTION_CACHE_MAX = 10_000
+/** Seconds an active answer is kept (`introspection.cache.ttl`; never past the token's `exp`). */
+export const DEFAULT_INTROSPECTION_TTL = 60
+/** Seconds an inactive answer is kept (`introspection.cache.negativeTtl`). */
+export const DEFAULT_INTROSPECTION_NEGATIVE_TTL = 10
 
 /** The in-process introspection cache (lru-cache, a TTL per entry). */
 export function createMemoryIntrospectionCache(options: MemoryIntrospectionCacheOptions = {}): IntrospectionCacheStore {

@@ -162,3 +162,6 @@ export function checkPublicKeyStrength(jwk: Readonly<Record<string, unknown>>): 
       return undefined
   }
 }
+
+/** JWK members that only private or secret keys have (RFC 7518 §6): a key set or a proof key with one is refused. */
+export const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const

@@ -1,13 +1,30 @@
 import { GuardError } from '../errors/guard-error.js'
-import type { ResolvedIssuer } from '../options.js'
 import type { CryptoBackend } from './crypto-backend.js'
 import { fetchJSONObject, HTTPExchangeError } from '../lib/http.js'
 import { redactURL } from '../lib/url.js'
 import { MAX_DOCUMENT_BYTES, metadataEndpoint, type IssuerMetadata } from './issuer-metadata.js'
 import { candidateKeys, readKeySet, type KeyEntry } from './select-key.js'
+import type { JSONWebKeySet } from '../types.js'
 
 /** Before any key is known, how soon a failed fetch may be tried again (ms). */
 export const FIRST_LOAD_RETRY_MS = 5000
+
+/** Least seconds between two key-set fetches caused by an unknown `kid` (`jwksCooldown`). */
+export const DEFAULT_JWKS_COOLDOWN = 30
+/** Seconds after which a key set is refreshed in the background (`jwksCacheMaxAge`). */
+export const DEFAULT_JWKS_CACHE_MAX_AGE = 600
+
+/** Where one issuer's keys come from. */
+export type KeySource =
+  | { readonly kind: 'static'; readonly jwks: JSONWebKeySet }
+  | { readonly kind: 'remote'; readonly jwksUri: URL }
+  | { readonly kind: 'discovery' }
+
+/** One issuer and where its keys come from. */
+export interface IssuerKeys {
+  readonly issuer: string
+  readonly keys: KeySource
+}
 
 /** What a key store needs from the guard. */
 export interface KeyStoreContext {
@@ -46,7 +63,7 @@ export class IssuerKeyStore {
   #lastError: unknown
 
   constructor(
-    readonly issuer: ResolvedIssuer,
+    readonly issuer: IssuerKeys,
     private readonly context: KeyStoreContext,
   ) {
     if (issuer.keys.kind === 'static') {

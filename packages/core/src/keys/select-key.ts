@@ -1,7 +1,6 @@
 import type { JWK } from 'jose'
 import { isPlainObject } from '../lib/encoding.js'
-import { PRIVATE_JWK_MEMBERS } from '../options.js'
-import { checkPublicKeyStrength } from './check-key-strength.js'
+import { checkPublicKeyStrength, PRIVATE_JWK_MEMBERS } from './check-key-strength.js'
 
 /** A public key of an issuer's key set, with what selection needs precomputed. */
 export interface KeyEntry {

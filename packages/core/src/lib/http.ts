@@ -1,6 +1,9 @@
 import { isPlainObject } from './encoding.js'
 import { redactURL } from './url.js'
 
+/** Milliseconds an outbound request (metadata, keys, introspection) may take (`httpTimeout`, `introspection.timeout`). */
+export const DEFAULT_HTTP_TIMEOUT = 5000
+
 /**
  * An outbound HTTP exchange (metadata, key set, introspection) failed. The message names the URL
  * (without userinfo or query) and the reason, for operators; `summary` says the same naming only the

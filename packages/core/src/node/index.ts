@@ -1,6 +1,6 @@
 import { debuglog } from 'node:util'
-import { createGuardWith, type Guard } from '../guard.js'
-import type { GuardOptions } from '../options.js'
+import { createGuardWith, type Guard } from '../pipeline/guard.js'
+import type { GuardOptions } from '../options/types.js'
 import { resolveAdapterGuardWith, type AdapterGuard } from '../adapter-guard.js'
 import { nodeCryptoBackend, nodeCryptoBackendOffloading } from './node-crypto-backend.js'
 import { createTLSClientFetch } from './tls-client-fetch.js'

@@ -116,7 +116,11 @@ function distinctHeaders(req: IncomingMessage): Record<string, string[]> {
  * only from peers in `proxy.trusted`.
  */
 export function requestFromNode(req: IncomingMessage, target: string = req.url ?? '/'): RequestLike {
-  const socket = req.socket
+  const socket = req.socket as Socket | null | undefined
+  if (typeof socket !== 'object' || socket === null || !Array.isArray(req.rawHeaders)) {
+    // Not a request a Node server made (a hand-built object, a test double): nothing in it can be trusted.
+    return { method: 'GET', url: 'http://localhost/', headers: {}, [REQUEST_DEFECT]: 'the request has no connection or raw headers (it was not made by a Node HTTP server)' } as RequestLike
+  }
   const tls = isTLSSocket(socket)
   let certificate: ClientCertificate | undefined
   let certificateRead = false

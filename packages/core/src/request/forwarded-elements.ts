@@ -45,6 +45,9 @@ export function splitElements(values: readonly string[], quoting: boolean): stri
 }
 
 /** Which header family a trusted proxy writes the request's scheme and host in. */
+/** Most proxies (nginx, AWS ALB, Envoy, Traefik, HAProxy's `forwardfor`) write `X-Forwarded-*` (`proxy.forwardedHeaders`). */
+export const DEFAULT_FORWARDED_HEADERS = 'x-forwarded'
+
 export type ForwardedFamily = 'x-forwarded' | 'forwarded'
 
 /**

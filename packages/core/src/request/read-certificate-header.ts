@@ -1,4 +1,4 @@
-import { readCertificateDER } from '../binding/read-certificate-der.js'
+import { readCertificateDER } from './read-certificate-der.js'
 import { decodeBase64url, encodeBase64url } from '../lib/encoding.js'
 import type { RequestLike } from '../types.js'
 import { outermostTrustedElement, readElementPairs } from './forwarded-elements.js'

@@ -25,6 +25,9 @@ function hasQueryToken(url: string): boolean {
  * that header only (FAPI 2.0 §5.3.4, RFC 6750 §2.3): a query `access_token` alone is no credential,
  * and beside the header it is a second method → 400 (RFC 6750 §2).
  */
+/** Longest access token accepted, in characters (`maxTokenLength`). */
+export const DEFAULT_MAX_TOKEN_LENGTH = 8192
+
 export function readCredentials(request: RequestLike, rules: CredentialRules): Credentials {
   if (typeof request.method !== 'string' || request.method.length === 0 || typeof request.url !== 'string') {
     throw new GuardError('ERR_REQUEST_INVALID', 'the request has no method or URL')

@@ -31,7 +31,7 @@ import {
 } from '../support/jws.js'
 import { closedPortURL, type KeyServer, keyServersPerTest, type Reply } from '../support/key-server.js'
 import { recordingFetch } from '../support/recording-fetch.js'
-import { bearer, clockAt, elapsed, invalidRequest, invalidToken, manualClock, NOW, refused, requestWith } from '../support/requests.js'
+import { bearer, clockAt, elapsed, invalidRequest, invalidToken, manualClock, NOW, refusal, refused, requestWith } from '../support/requests.js'
 
 const RS = 'https://rs.example.com/'
 const UNAVAILABLE = { status: 503, error: 'temporarily_unavailable', code: 'ERR_JWKS_UNAVAILABLE' } as const
@@ -558,13 +558,16 @@ describe.each(backends)('attacks, group A: JOSE / JWT access tokens ($name)', ({
     for (const garbage of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
       // Garbage from the start is a configuration error …
       expect(() => createGuard({ issuer: { issuer: local.issuer, jwks: { keys: [key('ES256').publicJwk] } }, audience: RS, profile: 'oauth2', clock: () => garbage })).toThrow(/option "clock"/)
-      // … and a clock that goes wrong later fails closed at request time.
+      // … and a clock that goes wrong later fails closed at request time: a fault of the server (500
+      // ERR_INTERNAL, the clock named in the cause), never a token reported as malformed.
       let calls = 0
       const broken = () => (calls++ === 0 ? NOW * 1000 : garbage)
       const guard = createGuard({ issuer: { issuer: local.issuer, jwks: { keys: [key('ES256').publicJwk] } }, audience: RS, profile: 'oauth2', clock: broken })
       for (const token of [await mint({ exp: NOW - 3600, iat: NOW - 7200 }), await mint()]) {
-        const error = await refused(guard.verify(bearer(token)), invalidToken('ERR_TOKEN_MALFORMED'))
-        expect(error.headers['www-authenticate']).toContain('error="invalid_token"')
+        const error = await refusal(guard.verify(bearer(token)))
+        expect(error).toMatchObject({ status: 500, code: 'ERR_INTERNAL', error: 'server_error' })
+        expect(String((error.cause as Error).message)).toMatch(/option "clock"/)
+        expect(error.headers['www-authenticate']).toBeUndefined()
       }
     }
   })

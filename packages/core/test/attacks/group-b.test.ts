@@ -140,16 +140,18 @@ describe.each(backends)('attacks, group B: transport and headers ($name)', ({ cr
       'ERR_INSUFFICIENT_SCOPE',
       'ERR_AUTHORIZATION_MALFORMED',
       'ERR_TOKEN_MALFORMED',
-      'ERR_TOKEN_MALFORMED',
+      'ERR_INTERNAL',
     ])
-    expect(refusals[6]?.description).toBe('the access token could not be processed')
+    expect(refusals[6]?.description).toBe('the request could not be checked')
     for (const error of refusals) {
       const body = error.toJSON()
       expect(Object.keys(body).sort()).toEqual(['error', 'error_description'])
       const visible = JSON.stringify([body, error.headers, error.description])
       for (const secret of [header, payload, signature, cert.thumbprint]) expect(visible, error.code).not.toContain(secret)
       expect(visible).not.toMatch(/\bat \S+ \(|node_modules|TypeError|JOSE|option "clock"/)
-      expect(challengeParam(error.headers['www-authenticate'] as string, 'Bearer', 'error')).toBe(body.error)
+      // A fault of the server (500) carries no challenge: there is nothing the client could send instead.
+      if (error.status === 500) expect(error.headers['www-authenticate']).toBeUndefined()
+      else expect(challengeParam(error.headers['www-authenticate'] as string, 'Bearer', 'error')).toBe(body.error)
     }
     const hidden = fapi2({ errorDescriptions: false })
     const quiet = await refusal(hidden.verify(bearer(bound)))

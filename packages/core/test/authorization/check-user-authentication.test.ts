@@ -52,7 +52,7 @@ const clockAt = (seconds: number) => () => seconds * 1000
 describe('checkUserAuthentication', () => {
   const check = (claims: Record<string, unknown>, requirement: { acrValues?: string[]; maxAge?: number }, now = ISSUED, tolerance = 0) => {
     try {
-      checkUserAuthentication(claims, requirement, now, tolerance, 'Bearer', undefined)
+      checkUserAuthentication(claims, requirement, now, tolerance, undefined)
       return undefined
     } catch (error) {
       return error as GuardError
@@ -97,11 +97,11 @@ describe('checkUserAuthentication', () => {
   it('STEPUP-04 both failing: one error with acr_values and max_age; scope when scopes are missing too', () => {
     let error: GuardError | undefined
     try {
-      checkUserAuthentication({ acr: 'low', auth_time: AUTH_TIME }, { acrValues: ['myACR'], maxAge: 5 }, AUTH_TIME + 100, 0, 'DPoP', 'purchase')
+      checkUserAuthentication({ acr: 'low', auth_time: AUTH_TIME }, { acrValues: ['myACR'], maxAge: 5 }, AUTH_TIME + 100, 0, 'purchase')
     } catch (caught) {
       error = caught as GuardError
     }
-    expect(error).toMatchObject({ code: 'ERR_INSUFFICIENT_USER_AUTHENTICATION', acrValues: 'myACR', maxAge: 5, scope: 'purchase', scheme: 'DPoP' })
+    expect(error).toMatchObject({ code: 'ERR_INSUFFICIENT_USER_AUTHENTICATION', acrValues: 'myACR', maxAge: 5, scope: 'purchase' })
     expect(error?.description).toBe('A different authentication level is required')
   })
 
@@ -109,7 +109,7 @@ describe('checkUserAuthentication', () => {
     const claims = { acr: 'myACR', auth_time: AUTH_TIME }
     const invalid = [{ acrValues: [] }, { acrValues: [''] }, { acrValues: ['my ACR'] }, { acrValues: 'myACR-strong' }, { maxAge: -1 }, { maxAge: 1.5 }, { maxAge: '5' }, { maxAge: Number.NaN }]
     for (const requirement of invalid) {
-      expect(() => checkUserAuthentication(claims, requirement as never, AUTH_TIME + 1, 0, 'Bearer', undefined), JSON.stringify(requirement)).toThrow()
+      expect(() => checkUserAuthentication(claims, requirement as never, AUTH_TIME + 1, 0, undefined), JSON.stringify(requirement)).toThrow()
     }
   })
 })
@@ -300,22 +300,28 @@ describe.each(backends)('step-up through guard.verify and guard.authorize ($name
     expect(() => guard.authorize(auth, { maxAge: 5 })).toThrow(expect.objectContaining({ headers: expect.objectContaining({ 'www-authenticate': withRealm(MAX_AGE_GOLDEN) }) }))
   })
 
-  it('an invalid per-call demand never lets a token through (an empty acrValues does not switch off the guard-wide one)', async () => {
+  it('an invalid per-call demand never lets a token through: it is a fault of the route (500 ERR_INTERNAL naming the requirement), checked like options', async () => {
     const guard = bearerGuard({ acrValues: ['myACR'], maxAge: 3600 })
     const low = bearer(await exampleToken({ acr: 'low' }))
-    for (const options of [{ acrValues: [] }, { acrValues: [''] }, { maxAge: -1 }, { maxAge: 1.5 }, { maxAge: '99999' }, { maxAge: Number.NaN }]) {
+    const internal = { status: 500, code: 'ERR_INTERNAL' }
+    for (const options of [{ acrValues: [] }, { acrValues: [''] }, { maxAge: -1 }, { maxAge: 1.5 }, { maxAge: '99999' }, { maxAge: Number.NaN }, { scope: ['read'] }]) {
       const error = await refusal(guard.verify(low, options as never))
-      expect(error.status, JSON.stringify(options)).toBe(401)
+      expect(error, JSON.stringify(options)).toMatchObject(internal)
+      expect((error.cause as Error).message).toMatch(/^fapi-guard: option "the requirements of verify\(request, requirements\)/)
     }
     // A lone string is not a list: "myACR-strong" must not be met by acr "myACR" (a substring).
     const myACR = bearer(await exampleToken())
-    expect((await refusal(bearerGuard().verify(myACR, { acrValues: 'myACR-strong' as never }))).status).toBe(401)
+    expect(await refusal(bearerGuard().verify(myACR, { acrValues: 'myACR-strong' as never }))).toMatchObject(internal)
     const auth = await bearerGuard().verify(myACR)
-    expect(() => bearerGuard().authorize(auth, { acrValues: 'myACR-strong' as never })).toThrow(expect.objectContaining({ status: 401 }))
+    expect(() => bearerGuard().authorize(auth, { acrValues: 'myACR-strong' as never })).toThrow(expect.objectContaining(internal))
+    // An unknown key (a typo for "scopes") is refused, not dropped: the route would otherwise be open to every scope.
+    expect(() => bearerGuard().authorize(auth, { scope: ['admin'] } as never)).toThrow(expect.objectContaining(internal))
     const fresh = bearer(await exampleToken())
     for (const options of [{ maxAge: -1 }, { maxAge: 1.5 }, { maxAge: '99999' }]) {
-      expect((await refusal(bearerGuard({}, AUTH_TIME + 60).verify(fresh, options as never))).status, JSON.stringify(options)).toBe(401)
+      expect(await refusal(bearerGuard({}, AUTH_TIME + 60).verify(fresh, options as never)), JSON.stringify(options)).toMatchObject(internal)
     }
+    // Valid per-call requirements still work after an invalid object was refused.
+    await bearerGuard().verify(myACR, { acrValues: ['myACR'] })
   })
 
   describe('STEPUP-01 the DPoP scheme carries the error when the request used DPoP', () => {

@@ -29,7 +29,7 @@ function mint(claims: Record<string, unknown> = {}): Promise<string> {
 /** The error `checkClaimRequirements` throws, or `undefined` when every requirement holds. */
 function unmet(claims: Record<string, unknown>, ...requirements: ClaimRequirement[]): GuardError | undefined {
   try {
-    checkClaimRequirements(claims, requirements, 'Bearer')
+    checkClaimRequirements(claims, requirements)
     return undefined
   } catch (error) {
     return error as GuardError

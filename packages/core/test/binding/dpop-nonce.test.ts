@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLocalIssuer, type LocalIssuer } from '@fapi-guard/testing'
 import { checkNonce, mintNonce, type NonceRules } from '../../src/binding/dpop-nonce.js'
-import type { Guard } from '../../src/guard.js'
+import type { Guard } from '../../src/pipeline/guard.js'
 import { webCryptoBackend, type CryptoBackend } from '../../src/keys/crypto-backend.js'
 import { nodeCryptoBackend } from '../../src/node/node-crypto-backend.js'
 import { backends } from '../support/backends.js'

@@ -15,7 +15,7 @@ import {
   type TestCertificate,
 } from '@fapi-guard/testing'
 import { certificateThumbprint, verifyCertificateBinding, type CertificateRules } from '../../src/binding/verify-certificate-binding.js'
-import { readCertificateDER } from '../../src/binding/read-certificate-der.js'
+import { readCertificateDER } from '../../src/request/read-certificate-der.js'
 import { webCryptoBackend, type CryptoBackend } from '../../src/keys/crypto-backend.js'
 import { nodeCryptoBackend } from '../../src/node/node-crypto-backend.js'
 import { backends } from '../support/backends.js'
@@ -84,8 +84,8 @@ describe.each(cryptoBackends)('the x5t#S256 thumbprint ($name)', ({ backend }) =
     const rules: CertificateRules = { trusted: () => false, header: undefined, forwarded: 'x-forwarded', backend: rigged }
     const request = { method: 'GET', url: API, headers: {}, clientCertificate: FIXTURE_DER }
     const canonical = `${RFC8705_EXAMPLE_THUMBPRINT.slice(0, -1)}0`
-    await expect(verifyCertificateBinding(canonical, request, 'Bearer', rules)).resolves.toBe(canonical)
-    await expect(verifyCertificateBinding(RFC8705_EXAMPLE_THUMBPRINT, request, 'Bearer', rules)).rejects.toMatchObject({
+    await expect(verifyCertificateBinding(canonical, request, rules)).resolves.toBe(canonical)
+    await expect(verifyCertificateBinding(RFC8705_EXAMPLE_THUMBPRINT, request, rules)).rejects.toMatchObject({
       status: 401,
       error: 'invalid_token',
       code: 'ERR_MTLS_CERTIFICATE_MISMATCH',

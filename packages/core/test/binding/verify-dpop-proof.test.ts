@@ -19,7 +19,7 @@ import {
   type DPoPRules,
 } from '../../src/binding/verify-dpop-proof.js'
 import type { GuardError } from '../../src/errors/guard-error.js'
-import type { Guard } from '../../src/guard.js'
+import type { Guard } from '../../src/pipeline/guard.js'
 import { webCryptoBackend, type CryptoBackend } from '../../src/keys/crypto-backend.js'
 import { nodeCryptoBackend } from '../../src/node/node-crypto-backend.js'
 import { createMemoryReplayStore } from '../../src/replay/memory-replay-store.js'

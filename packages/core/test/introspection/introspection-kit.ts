@@ -13,8 +13,8 @@ import { inspect } from 'node:util'
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
 import { expect } from 'vitest'
 import { isGuardError, type GuardError } from '../../src/index.js'
-import type { Guard } from '../../src/guard.js'
-import type { GuardOptions, IntrospectionOptions } from '../../src/options.js'
+import type { Guard } from '../../src/pipeline/guard.js'
+import type { GuardOptions, IntrospectionOptions } from '../../src/options/types.js'
 import type { AuthContext, RequestLike } from '../../src/types.js'
 
 /** Frozen "now" of the suite, in seconds (2027-01-15). */

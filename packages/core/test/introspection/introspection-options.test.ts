@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { exportJWK, generateKeyPair, type JWK } from 'jose'
-import type { GuardOptions, IntrospectionOptions } from '../../src/options.js'
+import type { GuardOptions, IntrospectionOptions } from '../../src/options/types.js'
 import { backends } from '../support/backends.js'
 import { AUDIENCE, CLIENT_ID, CLIENT_SECRET, ISSUER } from './introspection-kit.js'
 

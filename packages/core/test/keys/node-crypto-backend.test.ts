@@ -6,7 +6,7 @@
 import { constants, generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
 import { createDPoPKey, createDPoPProof, createLocalIssuer } from '@fapi-guard/testing'
 import { describe, expect, it } from 'vitest'
-import { createGuardWith } from '../../src/guard.js'
+import { createGuardWith } from '../../src/pipeline/guard.js'
 import { webCryptoBackend } from '../../src/keys/crypto-backend.js'
 import { adaptiveOffload, createNodeCryptoBackend, eventLoopBusy, fixedOffload } from '../../src/node/node-crypto-backend.js'
 import { createGuard } from '../../src/node/index.js'

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLocalIssuer, createTestCertificate, type LocalIssuer, type TestCertificate } from '@fapi-guard/testing'
 import { readCertificateHeader, type CertificateHeader, type ForwardedCertificate } from '../../src/request/read-certificate-header.js'
-import type { GuardOptions } from '../../src/options.js'
+import type { GuardOptions } from '../../src/options/types.js'
 import type { RequestLike } from '../../src/types.js'
 import { backends } from '../support/backends.js'
 import {

@@ -6,10 +6,10 @@ import { generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:cryp
 import { calculateJwkThumbprint, type JWK } from 'jose'
 import { expect } from 'vitest'
 import { accessTokenHash, createDPoPKey, createDPoPProof, type DPoPKey, type DPoPProofOptions, type LocalIssuer } from '@fapi-guard/testing'
-import type { Guard } from '../../src/guard.js'
+import type { Guard } from '../../src/pipeline/guard.js'
 import type { GuardError } from '../../src/errors/guard-error.js'
 import type { ErrorCode, GuardErrorStatus, OAuthErrorCode } from '../../src/errors/codes.js'
-import type { GuardOptions } from '../../src/options.js'
+import type { GuardOptions } from '../../src/options/types.js'
 import type { AuthContext, RequestLike } from '../../src/types.js'
 
 /** Frozen "now" of the suite, in seconds (2027-01-15). */

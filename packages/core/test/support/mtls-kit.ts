@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { expect } from 'vitest'
 import type { LocalIssuer } from '@fapi-guard/testing'
 import { isGuardError, type GuardError } from '../../src/errors/guard-error.js'
-import type { GuardOptions } from '../../src/options.js'
+import type { GuardOptions } from '../../src/options/types.js'
 import type { ClientCertificate, RequestLike } from '../../src/types.js'
 
 /**

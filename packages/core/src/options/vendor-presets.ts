@@ -1,4 +1,4 @@
-import type { GuardOptions } from '../options.js'
+import type { GuardOptions } from './types.js'
 import { deepFreeze } from '../lib/deep-freeze.js'
 
 /**
