@@ -11,7 +11,8 @@ import {
   type TestCertificate,
 } from '@fapi-guard/testing'
 import type { GuardOptions, JSONWebKeySet } from '../../src/index.js'
-import { backends } from '../support/backends.js'
+import { createGuard } from '../../src/node/index.js'
+import { backends, type CreateGuard } from '../support/backends.js'
 import { challengeParam } from '../support/challenge.js'
 import { b64u, craftJWS, flipSignatureBit, hmacSigner, issuerSigner, nodeSigner } from '../support/jws.js'
 import { recordingFetch } from '../support/recording-fetch.js'
@@ -54,20 +55,28 @@ function localJWKS(): JSONWebKeySet {
   return { keys: local.keys.map((item) => item.publicJwk) }
 }
 
-describe.each(backends)('RFC 9068 JWT access-token validation ($name)', ({ createGuard }) => {
+/** The suite's guards and requests, built by one entry's `createGuard`. */
+function guards(createGuard: CreateGuard) {
   /** `oauth2` guard on the local issuer's JWKS over loopback, clock frozen. */
   function oauth2(extra: Partial<GuardOptions> = {}) {
     return createGuard({ issuer: local.issuer, jwksUri: local.jwksUri, audience: RS, profile: 'oauth2', clock: clockAt(), ...extra })
   }
+
   /** Default-profile (`fapi2`) guard. */
   function fapi2(extra: Partial<GuardOptions> = {}) {
     return createGuard({ issuer: local.issuer, jwksUri: local.jwksUri, audience: RS, clock: clockAt(), ...extra })
   }
+
   /** A certificate-bound token and the request that presents it with the matching certificate. */
   async function boundRequest(extraClaims: Record<string, unknown> = {}, options: MintOptions = {}) {
     const token = await mint({ cnf: { 'x5t#S256': cert.thumbprint }, ...extraClaims }, options)
     return bearer(token, { clientCertificate: cert.der })
   }
+  return { oauth2, fapi2, boundRequest }
+}
+
+describe('RFC 9068 JWT access-token validation', () => {
+  const { oauth2, fapi2, boundRequest } = guards(createGuard)
 
   it('JWTAT-01 typ must be at+jwt or application/at+jwt, compared as a media type', async () => {
     const guard = oauth2()
@@ -96,35 +105,6 @@ describe.each(backends)('RFC 9068 JWT access-token validation ($name)', ({ creat
     for (const aud of ['https://rs.example.com', undefined, [], ['x'], 'https://RS.example.com/']) {
       await refused(guard.verify(bearer(await mint({ aud }))), invalidToken('ERR_JWT_AUDIENCE_INVALID'))
     }
-  })
-
-  it('JWTAT-05 alg none is refused, a flipped signature bit is refused, header keys (jku/x5u/jwk) are never used or fetched', async () => {
-    const recorder = recordingFetch()
-    const guard = oauth2({ fetch: recorder.fetch })
-    const good = await mint()
-    await guard.verify(bearer(good))
-    const none = `${b64u(JSON.stringify({ alg: 'none', typ: 'at+jwt' }))}.${good.split('.')[1]}.`
-    await refused(guard.verify(bearer(none)), invalidToken('ERR_TOKEN_MALFORMED'))
-    await refused(guard.verify(bearer(`${none}AAAA`)), invalidToken('ERR_JWT_ALG_NOT_ALLOWED'))
-    await refused(guard.verify(bearer(flipSignatureBit(good))), invalidToken('ERR_JWT_SIGNATURE_INVALID'))
-
-    const attacker = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    const attackerJwk = attacker.publicKey.export({ format: 'jwk' })
-    const forged = await craftJWS(
-      { alg: 'ES256', typ: 'at+jwt', jku: 'https://attacker.example/jwks', x5u: 'https://attacker.example/cert.pem', jwk: attackerJwk },
-      claims(),
-      nodeSigner('sha256', attacker.privateKey),
-    )
-    // No kid: the issuer's one ES256 key is tried, never the header's key.
-    await refused(guard.verify(bearer(forged)), invalidToken('ERR_JWT_SIGNATURE_INVALID'))
-    const forgedWithKid = await craftJWS(
-      { alg: 'ES256', typ: 'at+jwt', kid: key('ES256').kid, jku: 'https://attacker.example/jwks', jwk: attackerJwk },
-      claims(),
-      nodeSigner('sha256', attacker.privateKey),
-    )
-    await refused(guard.verify(bearer(forgedWithKid)), invalidToken('ERR_JWT_SIGNATURE_INVALID'))
-    expect(recorder.countHost('attacker.example')).toBe(0)
-    expect(recorder.urls.every((url) => url === local.jwksUri)).toBe(true)
   })
 
   it('JWTAT-06 exp must be in the future, within clockTolerance; exp is required', async () => {
@@ -203,13 +183,6 @@ describe.each(backends)('RFC 9068 JWT access-token validation ($name)', ({ creat
     expect(auth.claims).toMatchObject({ auth_time: NOW - 100, acr: 'urn:mace:incommon:iap:silver', amr: ['pwd', 'otp'] })
   })
 
-  it('JWTAT-11 RS256 verifies under oauth2 and is refused under fapi2', async () => {
-    const rs256 = await mint({ cnf: { 'x5t#S256': cert.thumbprint } }, { kid: key('RS256').kid })
-    await oauth2({ mtls: {} }).verify(bearer(rs256, { clientCertificate: cert.der }))
-    await refused(fapi2().verify(bearer(rs256, { clientCertificate: cert.der })), invalidToken('ERR_JWT_ALG_NOT_ALLOWED'))
-    await fapi2().verify(await boundRequest({}, { kid: key('PS256').kid }))
-  })
-
   it('JWTAT-12 an OIDC ID Token from the same issuer and key is not an access token', async () => {
     const idTokenClaims = { aud: 'client-1', nonce: 'n-0S6_WzA2Mj', auth_time: NOW - 10, client_id: undefined }
     const guard = oauth2()
@@ -225,83 +198,6 @@ describe.each(backends)('RFC 9068 JWT access-token validation ($name)', ({ creat
     await refused(guard.verify(bearer(await mint({ nbf: NOW + 120 }))), invalidToken('ERR_JWT_NOT_YET_VALID'))
     await guard.verify(bearer(await mint({ nbf: NOW + 30 })))
     await guard.verify(bearer(await mint({ nbf: NOW - 30 })))
-  })
-
-  it('JWTAT-15 the RFC 9068 §3 example claims, re-signed with a test key, verify with the clock frozen', async () => {
-    const example = {
-      iss: 'https://authorization-server.example.com/',
-      sub: '5ba552d67',
-      aud: 'https://rs.example.com/',
-      exp: 1639528912,
-      iat: 1618354090,
-      jti: 'dbe39bf3a3ba4238a513f51d6e1691c4',
-      client_id: 's6BhdRkqt3',
-      scope: 'openid profile reademail',
-    }
-    const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true })
-    const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'RjEwOwOA' }] }
-    const token = await new SignJWT(example).setProtectedHeader({ typ: 'at+JWT', alg: 'RS256', kid: 'RjEwOwOA' }).sign(privateKey)
-    const options: GuardOptions = { issuer: { issuer: example.iss, jwks }, audience: 'https://rs.example.com/', profile: 'oauth2' }
-    const auth = await createGuard({ ...options, clock: clockAt(example.exp - 60) }).verify(bearer(token), { scopes: ['reademail'] })
-    expect(auth).toMatchObject({
-      issuer: 'https://authorization-server.example.com/',
-      subject: '5ba552d67',
-      clientId: 's6BhdRkqt3',
-      scopes: ['openid', 'profile', 'reademail'],
-      source: 'jwt',
-      token,
-    })
-    expect(auth.claims).toEqual(example)
-    await refused(createGuard({ ...options, clock: clockAt(example.exp + 60) }).verify(bearer(token)), invalidToken('ERR_JWT_EXPIRED'))
-    // Its real lifetime (245 days) is far beyond the default maximum, seen from the issue time.
-    await refused(createGuard({ ...options, clock: clockAt(example.iat) }).verify(bearer(token)), invalidToken('ERR_JWT_LIFETIME_TOO_LONG'))
-  })
-
-  it('JOSE-01 only the configured algorithms are used; HS256 keyed with the RSA public key is refused', async () => {
-    const guard = oauth2({ algorithms: ['ES256'] })
-    await guard.verify(bearer(await mint()))
-    await refused(guard.verify(bearer(await mint({}, { kid: key('PS256').kid }))), invalidToken('ERR_JWT_ALG_NOT_ALLOWED'))
-    const rsa = createPublicKey({ key: key('RS256').publicJwk as import('node:crypto').JsonWebKey, format: 'jwk' })
-    const secrets = [
-      rsa.export({ type: 'spki', format: 'pem' }) as string,
-      rsa.export({ type: 'pkcs1', format: 'pem' }) as string,
-      new Uint8Array(Buffer.from(key('RS256').publicJwk.n as string, 'base64url')),
-      JSON.stringify(key('RS256').publicJwk),
-    ]
-    const everything = oauth2()
-    for (const secret of secrets) {
-      const token = await craftJWS({ alg: 'HS256', typ: 'at+jwt', kid: key('RS256').kid }, claims(), hmacSigner(secret))
-      await refused(everything.verify(bearer(token)), invalidToken('ERR_JWT_ALG_NOT_ALLOWED'))
-    }
-  })
-
-  it('JOSE-02 a key is used with exactly its algorithm: PS256 key with RS256 header, P-256 key with ES384 header', async () => {
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
-    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    const jwks = {
-      keys: [
-        { ...rsa.publicKey.export({ format: 'jwk' }), kid: 'rsa', alg: 'PS256', use: 'sig' },
-        { ...ec.publicKey.export({ format: 'jwk' }), kid: 'ec' },
-      ],
-    }
-    const guard = createGuard({ issuer: { issuer: AS, jwks }, audience: RS, profile: 'oauth2', clock: clockAt() })
-    const body = claims({ iss: AS })
-    await guard.verify(bearer(await craftJWS({ alg: 'PS256', typ: 'at+jwt', kid: 'rsa' }, body, nodeSigner('sha256', rsa.privateKey, { pss: 32 }))))
-    await guard.verify(bearer(await craftJWS({ alg: 'ES256', typ: 'at+jwt', kid: 'ec' }, body, nodeSigner('sha256', ec.privateKey))))
-    const rs256 = await craftJWS({ alg: 'RS256', typ: 'at+jwt', kid: 'rsa' }, body, nodeSigner('sha256', rsa.privateKey))
-    await refused(guard.verify(bearer(rs256)), invalidToken('ERR_JWKS_NO_MATCHING_KEY'))
-    const es384 = await craftJWS({ alg: 'ES384', typ: 'at+jwt', kid: 'ec' }, body, nodeSigner('sha384', ec.privateKey))
-    await refused(guard.verify(bearer(es384)), invalidToken('ERR_JWKS_NO_MATCHING_KEY'))
-  })
-
-  it('JOSE-03 alg none is refused in every profile', async () => {
-    for (const profile of ['fapi2', 'fapi1-advanced', 'oauth2'] as const) {
-      const guard = createGuard({ issuer: local.issuer, jwksUri: local.jwksUri, audience: RS, profile, clock: clockAt() })
-      for (const alg of ['none', 'None', 'NONE']) {
-        const token = `${b64u(JSON.stringify({ alg, typ: 'at+jwt' }))}.${b64u(JSON.stringify(claims()))}.c2ln`
-        await refused(guard.verify(bearer(token, { clientCertificate: cert.der })), invalidToken('ERR_JWT_ALG_NOT_ALLOWED'))
-      }
-    }
   })
 
   it('JOSE-05 header and claims must be UTF-8 JSON: UTF-16 encodings are refused', async () => {
@@ -383,6 +279,124 @@ describe.each(backends)('RFC 9068 JWT access-token validation ($name)', ({ creat
     await guard.verify(bearer(await craftJWS(header('ES256'), claims(), signer)))
     for (const extra of [{ crit: ['x-ext'], 'x-ext': 1 }, { crit: [] }, { crit: ['exp'] }, { crit: ['b64'], b64: true }, { crit: 'x-ext' }, { crit: null }]) {
       await refused(guard.verify(bearer(await craftJWS(header('ES256', extra), claims(), signer))), invalidToken('ERR_JWT_CRIT_UNSUPPORTED'))
+    }
+  })
+
+})
+
+/** Algorithms and signatures: crypto under test, so on both entries (node:crypto and Web Crypto). */
+describe.each(backends)('RFC 9068 algorithms and signatures ($name)', ({ createGuard }) => {
+  const { oauth2, fapi2, boundRequest } = guards(createGuard)
+  it('JWTAT-05 alg none is refused, a flipped signature bit is refused, header keys (jku/x5u/jwk) are never used or fetched', async () => {
+    const recorder = recordingFetch()
+    const guard = oauth2({ fetch: recorder.fetch })
+    const good = await mint()
+    await guard.verify(bearer(good))
+    const none = `${b64u(JSON.stringify({ alg: 'none', typ: 'at+jwt' }))}.${good.split('.')[1]}.`
+    await refused(guard.verify(bearer(none)), invalidToken('ERR_TOKEN_MALFORMED'))
+    await refused(guard.verify(bearer(`${none}AAAA`)), invalidToken('ERR_JWT_ALG_NOT_ALLOWED'))
+    await refused(guard.verify(bearer(flipSignatureBit(good))), invalidToken('ERR_JWT_SIGNATURE_INVALID'))
+
+    const attacker = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const attackerJwk = attacker.publicKey.export({ format: 'jwk' })
+    const forged = await craftJWS(
+      { alg: 'ES256', typ: 'at+jwt', jku: 'https://attacker.example/jwks', x5u: 'https://attacker.example/cert.pem', jwk: attackerJwk },
+      claims(),
+      nodeSigner('sha256', attacker.privateKey),
+    )
+    // No kid: the issuer's one ES256 key is tried, never the header's key.
+    await refused(guard.verify(bearer(forged)), invalidToken('ERR_JWT_SIGNATURE_INVALID'))
+    const forgedWithKid = await craftJWS(
+      { alg: 'ES256', typ: 'at+jwt', kid: key('ES256').kid, jku: 'https://attacker.example/jwks', jwk: attackerJwk },
+      claims(),
+      nodeSigner('sha256', attacker.privateKey),
+    )
+    await refused(guard.verify(bearer(forgedWithKid)), invalidToken('ERR_JWT_SIGNATURE_INVALID'))
+    expect(recorder.countHost('attacker.example')).toBe(0)
+    expect(recorder.urls.every((url) => url === local.jwksUri)).toBe(true)
+  })
+
+  it('JWTAT-11 RS256 verifies under oauth2 and is refused under fapi2', async () => {
+    const rs256 = await mint({ cnf: { 'x5t#S256': cert.thumbprint } }, { kid: key('RS256').kid })
+    await oauth2({ mtls: {} }).verify(bearer(rs256, { clientCertificate: cert.der }))
+    await refused(fapi2().verify(bearer(rs256, { clientCertificate: cert.der })), invalidToken('ERR_JWT_ALG_NOT_ALLOWED'))
+    await fapi2().verify(await boundRequest({}, { kid: key('PS256').kid }))
+  })
+
+  it('JWTAT-15 the RFC 9068 §3 example claims, re-signed with a test key, verify with the clock frozen', async () => {
+    const example = {
+      iss: 'https://authorization-server.example.com/',
+      sub: '5ba552d67',
+      aud: 'https://rs.example.com/',
+      exp: 1639528912,
+      iat: 1618354090,
+      jti: 'dbe39bf3a3ba4238a513f51d6e1691c4',
+      client_id: 's6BhdRkqt3',
+      scope: 'openid profile reademail',
+    }
+    const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true })
+    const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'RjEwOwOA' }] }
+    const token = await new SignJWT(example).setProtectedHeader({ typ: 'at+JWT', alg: 'RS256', kid: 'RjEwOwOA' }).sign(privateKey)
+    const options: GuardOptions = { issuer: { issuer: example.iss, jwks }, audience: 'https://rs.example.com/', profile: 'oauth2' }
+    const auth = await createGuard({ ...options, clock: clockAt(example.exp - 60) }).verify(bearer(token), { scopes: ['reademail'] })
+    expect(auth).toMatchObject({
+      issuer: 'https://authorization-server.example.com/',
+      subject: '5ba552d67',
+      clientId: 's6BhdRkqt3',
+      scopes: ['openid', 'profile', 'reademail'],
+      source: 'jwt',
+      token,
+    })
+    expect(auth.claims).toEqual(example)
+    await refused(createGuard({ ...options, clock: clockAt(example.exp + 60) }).verify(bearer(token)), invalidToken('ERR_JWT_EXPIRED'))
+    // Its real lifetime (245 days) is far beyond the default maximum, seen from the issue time.
+    await refused(createGuard({ ...options, clock: clockAt(example.iat) }).verify(bearer(token)), invalidToken('ERR_JWT_LIFETIME_TOO_LONG'))
+  })
+
+  it('JOSE-01 only the configured algorithms are used; HS256 keyed with the RSA public key is refused', async () => {
+    const guard = oauth2({ algorithms: ['ES256'] })
+    await guard.verify(bearer(await mint()))
+    await refused(guard.verify(bearer(await mint({}, { kid: key('PS256').kid }))), invalidToken('ERR_JWT_ALG_NOT_ALLOWED'))
+    const rsa = createPublicKey({ key: key('RS256').publicJwk as import('node:crypto').JsonWebKey, format: 'jwk' })
+    const secrets = [
+      rsa.export({ type: 'spki', format: 'pem' }) as string,
+      rsa.export({ type: 'pkcs1', format: 'pem' }) as string,
+      new Uint8Array(Buffer.from(key('RS256').publicJwk.n as string, 'base64url')),
+      JSON.stringify(key('RS256').publicJwk),
+    ]
+    const everything = oauth2()
+    for (const secret of secrets) {
+      const token = await craftJWS({ alg: 'HS256', typ: 'at+jwt', kid: key('RS256').kid }, claims(), hmacSigner(secret))
+      await refused(everything.verify(bearer(token)), invalidToken('ERR_JWT_ALG_NOT_ALLOWED'))
+    }
+  })
+
+  it('JOSE-02 a key is used with exactly its algorithm: PS256 key with RS256 header, P-256 key with ES384 header', async () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const jwks = {
+      keys: [
+        { ...rsa.publicKey.export({ format: 'jwk' }), kid: 'rsa', alg: 'PS256', use: 'sig' },
+        { ...ec.publicKey.export({ format: 'jwk' }), kid: 'ec' },
+      ],
+    }
+    const guard = createGuard({ issuer: { issuer: AS, jwks }, audience: RS, profile: 'oauth2', clock: clockAt() })
+    const body = claims({ iss: AS })
+    await guard.verify(bearer(await craftJWS({ alg: 'PS256', typ: 'at+jwt', kid: 'rsa' }, body, nodeSigner('sha256', rsa.privateKey, { pss: 32 }))))
+    await guard.verify(bearer(await craftJWS({ alg: 'ES256', typ: 'at+jwt', kid: 'ec' }, body, nodeSigner('sha256', ec.privateKey))))
+    const rs256 = await craftJWS({ alg: 'RS256', typ: 'at+jwt', kid: 'rsa' }, body, nodeSigner('sha256', rsa.privateKey))
+    await refused(guard.verify(bearer(rs256)), invalidToken('ERR_JWKS_NO_MATCHING_KEY'))
+    const es384 = await craftJWS({ alg: 'ES384', typ: 'at+jwt', kid: 'ec' }, body, nodeSigner('sha384', ec.privateKey))
+    await refused(guard.verify(bearer(es384)), invalidToken('ERR_JWKS_NO_MATCHING_KEY'))
+  })
+
+  it('JOSE-03 alg none is refused in every profile', async () => {
+    for (const profile of ['fapi2', 'fapi1-advanced', 'oauth2'] as const) {
+      const guard = createGuard({ issuer: local.issuer, jwksUri: local.jwksUri, audience: RS, profile, clock: clockAt() })
+      for (const alg of ['none', 'None', 'NONE']) {
+        const token = `${b64u(JSON.stringify({ alg, typ: 'at+jwt' }))}.${b64u(JSON.stringify(claims()))}.c2ln`
+        await refused(guard.verify(bearer(token, { clientCertificate: cert.der })), invalidToken('ERR_JWT_ALG_NOT_ALLOWED'))
+      }
     }
   })
 

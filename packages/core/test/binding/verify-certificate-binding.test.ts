@@ -18,7 +18,7 @@ import { certificateThumbprint, verifyCertificateBinding, type CertificateRules 
 import { readCertificateDER } from '../../src/binding/read-certificate-der.js'
 import { webCryptoBackend, type CryptoBackend } from '../../src/keys/crypto-backend.js'
 import { nodeCryptoBackend } from '../../src/node/node-crypto-backend.js'
-import { backends } from '../support/backends.js'
+import { createGuard } from '../../src/node/index.js'
 import {
   API,
   FIXTURE_PEM,
@@ -93,7 +93,7 @@ describe.each(cryptoBackends)('the x5t#S256 thumbprint ($name)', ({ backend }) =
   })
 })
 
-describe.each(backends)('certificate-bound tokens ($name)', ({ createGuard }) => {
+describe('certificate-bound tokens', () => {
   const guard = () => createGuard(mtlsOptions(issuer))
 
   it('MTLS-01 token bound to the fixture + the fixture as TLS client certificate → accepted, binding reported', async () => {

@@ -6,10 +6,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK } from 'jose'
 import { createTestCertificate, type TestCertificate } from '@fapi-guard/testing'
 import { createGuard as createWebGuard } from '../../src/index.js'
-import { createGuard as createNodeGuard } from '../../src/node/index.js'
+import { createGuard } from '../../src/node/index.js'
 import { createTLSClientFetch } from '../../src/node/tls-client-fetch.js'
 import { ASSERTION_LIFETIME } from '../../src/introspection/authenticate-client.js'
-import { backends } from '../support/backends.js'
 import {
   active,
   call,
@@ -50,7 +49,7 @@ async function privateJwk(alg: 'ES256' | 'PS256' | 'EdDSA', extra: Partial<JWK> 
   return { jwk: { ...(await exportJWK(privateKey)), ...extra }, verifyKey: await exportJWK(publicKey) }
 }
 
-describe.each(backends)('client authentication ($name)', ({ createGuard }) => {
+describe('client authentication', () => {
   it('client_secret_basic: id and secret form-encoded (RFC 6749 §2.3.1) before Base64, nothing in the body', async () => {
     const clock = new Clock()
     as.client = { id: TRICKY_ID, secret: TRICKY_SECRET }
@@ -253,7 +252,7 @@ describe('tls_client_auth (RFC 8705 §2.1) against an HTTPS endpoint that reads 
   it('Node build: the configured certificate is presented on the TLS connection; client_id in the body, no secret', async () => {
     const clock = new Clock()
     requireCertificate(client.thumbprint, clock)
-    const guard = createNodeGuard(
+    const guard = createGuard(
       guardOptions(tlsAS, clock, { authMethod: 'tls_client_auth', clientSecret: undefined, certificate: { cert: client.cert, key: client.key }, cache: false }),
     )
     const auth = await guard.verify(call('opaque-tls'))
@@ -269,7 +268,7 @@ describe('tls_client_auth (RFC 8705 §2.1) against an HTTPS endpoint that reads 
   it('Node build: the AS refusing the certificate (another one is registered) is a 503, never access', async () => {
     const clock = new Clock()
     requireCertificate(other.thumbprint, clock)
-    const guard = createNodeGuard(
+    const guard = createGuard(
       guardOptions(tlsAS, clock, { authMethod: 'tls_client_auth', clientSecret: undefined, certificate: { cert: client.cert, key: client.key }, cache: false }),
     )
     const error = await unavailable(guard.verify(call('opaque-tls')))
@@ -280,7 +279,7 @@ describe('tls_client_auth (RFC 8705 §2.1) against an HTTPS endpoint that reads 
   it('Node build: the timeout bounds the TLS transport too (an endpoint that never answers)', async () => {
     const clock = new Clock()
     tlsAS.handler = () => {}
-    const guard = createNodeGuard(
+    const guard = createGuard(
       guardOptions(tlsAS, clock, { authMethod: 'tls_client_auth', clientSecret: undefined, certificate: { cert: client.cert, key: client.key }, cache: false, timeout: 150 }),
     )
     const start = performance.now()
@@ -295,7 +294,7 @@ describe('tls_client_auth (RFC 8705 §2.1) against an HTTPS endpoint that reads 
       res.writeHead(200, { 'content-type': 'application/json' })
       res.write('{"active":')
     }
-    const guard = createNodeGuard(
+    const guard = createGuard(
       guardOptions(tlsAS, clock, { authMethod: 'tls_client_auth', clientSecret: undefined, certificate: { cert: client.cert, key: client.key }, cache: false, timeout: 150 }),
     )
     const start = performance.now()
@@ -305,7 +304,7 @@ describe('tls_client_auth (RFC 8705 §2.1) against an HTTPS endpoint that reads 
 
   it('Node build: odd answers of the TLS transport (204, 304, a status over 599) are 503s, never a crash', async () => {
     const clock = new Clock()
-    const guard = createNodeGuard(
+    const guard = createGuard(
       guardOptions(tlsAS, clock, { authMethod: 'tls_client_auth', clientSecret: undefined, certificate: { cert: client.cert, key: client.key }, cache: false }),
     )
     for (const status of [204, 304, 600, 999]) {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDPoPProof, createLocalIssuer, type LocalIssuer } from '@fapi-guard/testing'
 import { compileTrustedProxies, parseIP } from '../../src/request/proxy-trust.js'
 import type { RequestLike } from '../../src/types.js'
-import { backends } from '../support/backends.js'
+import { createGuard } from '../../src/node/index.js'
 import { createClient, dpopRequest, expectRefused, guardOptions, invalidProof, TestClock, type Client } from '../support/dpop-kit.js'
 
 function matcher(...entries: string[]) {
@@ -130,7 +130,7 @@ const INTERNAL = 'http://10.0.0.5:8080/x'
 const PROXY = '10.0.0.7'
 const OUTSIDER = '203.0.113.9'
 
-describe.each(backends)('forwarded headers and htu through guard.verify ($name)', ({ createGuard }) => {
+describe('forwarded headers and htu through guard.verify', () => {
   const clock = new TestClock()
   let client: Client
 

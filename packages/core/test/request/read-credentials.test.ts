@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDPoPKey, createDPoPProof, createLocalIssuer, createTestCertificate, type LocalIssuer, type TestCertificate } from '@fapi-guard/testing'
 import type { GuardOptions } from '../../src/index.js'
-import { backends } from '../support/backends.js'
+import { createGuard } from '../../src/node/index.js'
 import { bearer, clockAt, invalidRequest, NO_CREDENTIALS, NOW, refused, requestWith, RESOURCE_URL } from '../support/requests.js'
 
 const RS = 'https://rs.example.com/'
@@ -21,7 +21,7 @@ beforeAll(async () => {
 })
 afterAll(() => local.close())
 
-describe.each(backends)('reading credentials ($name)', ({ createGuard }) => {
+describe('reading credentials', () => {
   function oauth2(extra: Partial<GuardOptions> = {}) {
     return createGuard({ issuer: local.issuer, jwksUri: local.jwksUri, audience: RS, profile: 'oauth2', clock: clockAt(), dpop: false, ...extra })
   }
