@@ -28,9 +28,7 @@ import { createGuard } from '../../src/node/index.js'
 import { backends } from '../support/backends.js'
 import {
   ALGS,
-  b64u,
   boundToken,
-  corruptSignature,
   createClient,
   dpopChallenge,
   dpopKeySigner,
@@ -40,9 +38,9 @@ import {
   invalidProof,
   nodeProofKey,
   proofClaims,
-  segments,
   type Client,
 } from '../support/dpop-kit.js'
+import { b64u, flipSignatureBit, splitJWS } from '../support/jws.js'
 import { API, TestClock, requestLike, refusal, expectRefusal } from '../support/kit.js'
 
 // RFC 9449 examples (standards.md §13.1, vectors.json), copied exactly.
@@ -106,7 +104,7 @@ function thrownSync(run: () => unknown): GuardError {
 
 /** The RFC resource proof with one character of its signature segment replaced. */
 function withSignatureChar(index: number, char: string): string {
-  const [header, payload, signature] = segments(RFC_RESOURCE_PROOF)
+  const [header, payload, signature] = splitJWS(RFC_RESOURCE_PROOF)
   const at = index < 0 ? signature.length + index : index
   return `${header}.${payload}.${signature.slice(0, at)}${char}${signature.slice(at + 1)}`
 }
@@ -315,7 +313,7 @@ describe('DPoP proofs through guard.verify', () => {
   })
 
   it('C04 a proof that is not a well-formed JWT (signature segment removed or empty) is refused', async () => {
-    const [header, payload] = segments(await client.proof())
+    const [header, payload] = splitJWS(await client.proof())
     for (const proof of [`${header}.${payload}`, `${header}.${payload}.`]) {
       await expectRefusal(guard.verify(requestLike({ scheme: 'DPoP', token: client.token, proof })), invalidProof('ERR_DPOP_PROOF_MALFORMED'))
     }
@@ -336,7 +334,7 @@ describe('DPoP proofs through guard.verify', () => {
 
   it('DPOP-05 a DPoP value that is not one compact JWS (garbage, JWE, JSON serialization, unencoded payload) is refused', async () => {
     const good = await client.proof()
-    const [header, payload, signature] = segments(good)
+    const [header, payload, signature] = splitJWS(good)
     const json = JSON.stringify({ protected: header, payload, signature })
     const unencodedHeader = b64u(JSON.stringify({ typ: 'dpop+jwt', alg: 'ES256', jwk: client.key.publicJwk, b64: false, crit: ['b64'] }))
     for (const proof of [
@@ -897,7 +895,7 @@ describe.each(backends)('DPoP proof signatures through guard.verify ($name)', ({
   })
 
   it('C14 a corrupted signature is refused', async () => {
-    const proof = corruptSignature(await client.proof())
+    const proof = flipSignatureBit(await client.proof())
     await expectRefusal(guard.verify(requestLike({ scheme: 'DPoP', token: client.token, proof })), invalidProof('ERR_DPOP_SIGNATURE_INVALID'))
   })
 

@@ -9,6 +9,7 @@ import type { Guard } from '../../src/guard.js'
 import type { ErrorCode, OAuthErrorCode } from '../../src/errors/codes.js'
 import type { GuardOptions } from '../../src/options.js'
 import type { RequestLike } from '../../src/types.js'
+import { b64u, segment, type Signer } from './jws.js'
 import { API, requestLike, type ExpectedRefusal, type TestClock } from './kit.js'
 
 /** The `algs` every default (fapi2) guard advertises. */
@@ -94,11 +95,6 @@ export function headerCount(headers: Readonly<Record<string, string>>, name: str
 // ---------------------------------------------------------------------------------------------------
 // Hand-built proofs (what createDPoPProof refuses to make: `alg: none`, HMAC, wrong key types, …)
 
-/** base64url without padding. */
-export function b64u(data: string | Uint8Array): string {
-  return Buffer.from(data).toString('base64url')
-}
-
 /** A proof key held by node:crypto, with its private JWK (`d`) at hand. */
 export interface NodeProofKey {
   readonly privateKey: KeyObject
@@ -118,9 +114,6 @@ export async function nodeProofKey(): Promise<NodeProofKey> {
     thumbprint: await calculateJwkThumbprint(publicJwk, 'sha256'),
   }
 }
-
-/** A signer over the JWS signing input. */
-export type Signer = (input: string) => Uint8Array | Promise<Uint8Array>
 
 /** ES256 (raw r‖s) with a node:crypto P-256 key. */
 export function es256Signer(key: KeyObject): Signer {
@@ -142,7 +135,6 @@ export function dpopKeySigner(key: DPoPKey): Signer {
 
 /** Builds a compact JWS by hand; header and payload as objects or raw JSON text. */
 export async function handProof(header: unknown, payload: unknown, signer: Signer | null): Promise<string> {
-  const segment = (value: unknown) => b64u(typeof value === 'string' ? value : JSON.stringify(value))
   const input = `${segment(header)}.${segment(payload)}`
   return `${input}.${signer === null ? '' : b64u(await signer(input))}`
 }
@@ -150,18 +142,4 @@ export async function handProof(header: unknown, payload: unknown, signer: Signe
 /** The claims of a valid proof for `API` at `iat`, bound to `token`. */
 export function proofClaims(token: string, iat: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { jti: crypto.randomUUID(), htm: 'GET', htu: API, iat, ath: accessTokenHash(token), ...extra }
-}
-
-/** The three segments of a compact JWS. */
-export function segments(jws: string): [string, string, string] {
-  const [header = '', payload = '', signature = ''] = jws.split('.')
-  return [header, payload, signature]
-}
-
-/** The same JWS with the first signature byte changed (the signature no longer verifies). */
-export function corruptSignature(jws: string): string {
-  const [header, payload, signature] = segments(jws)
-  const bytes = Buffer.from(signature, 'base64url')
-  bytes[0] = (bytes[0] as number) ^ 0x01
-  return `${header}.${payload}.${bytes.toString('base64url')}`
 }
