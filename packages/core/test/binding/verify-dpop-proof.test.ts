@@ -18,6 +18,7 @@ import {
   verifyDPoPProof,
   type DPoPRules,
 } from '../../src/binding/verify-dpop-proof.js'
+import type { ErrorCode } from '../../src/errors/codes.js'
 import type { GuardError } from '../../src/errors/guard-error.js'
 import type { Guard } from '../../src/guard.js'
 import { webCryptoBackend, type CryptoBackend } from '../../src/keys/crypto-backend.js'
@@ -539,31 +540,27 @@ describe('DPoP proofs through guard.verify', () => {
     expect((rejected?.reason as GuardError).code).toBe('ERR_DPOP_PROOF_REPLAYED')
   })
 
-  it('C23 htm missing or PUT on a GET is refused', async () => {
-    await expectRefusal(guard.verify(await client.request({ claims: { htm: undefined } })), invalidProof('ERR_DPOP_CLAIM_INVALID'))
-    await expectRefusal(guard.verify(await client.request({ method: 'PUT', requestMethod: 'GET' })), invalidProof('ERR_DPOP_HTM_MISMATCH'))
+  /** htm and htu refusals: the proof's method or URL is missing, not a string, or not this request's. */
+  const htmHtuRefusals: ReadonlyArray<[rule: string, what: string, overrides: Parameters<Client['request']>[0], code: ErrorCode]> = [
+    ['C23', 'htm missing', { claims: { htm: undefined } }, 'ERR_DPOP_CLAIM_INVALID'],
+    ['C23', 'htm PUT on a GET', { method: 'PUT', requestMethod: 'GET' }, 'ERR_DPOP_HTM_MISMATCH'],
+    ['C24 DPOP-11', 'htm "get" on a GET (methods compare exactly)', { method: 'get', requestMethod: 'GET' }, 'ERR_DPOP_HTM_MISMATCH'],
+    ['DPOP-11', 'a GET proof on POST', { method: 'GET', requestMethod: 'POST' }, 'ERR_DPOP_HTM_MISMATCH'],
+    ['C25', 'htu missing', { claims: { htu: undefined } }, 'ERR_DPOP_CLAIM_INVALID'],
+    ['C25', 'htu a number', { claims: { htu: 42 } }, 'ERR_DPOP_CLAIM_INVALID'],
+    ['C25', 'htu an object', { claims: { htu: { href: API } } }, 'ERR_DPOP_CLAIM_INVALID'],
+    ['C26', 'htu for another host', { claims: { htu: 'https://evil.example/accounts' } }, 'ERR_DPOP_HTU_MISMATCH'],
+    ['C26', 'htu for another path', { claims: { htu: 'https://api.example.test/other' } }, 'ERR_DPOP_HTU_MISMATCH'],
+    ['C26', 'htu for a host that only starts like ours', { claims: { htu: 'https://api.example.test.evil.example/accounts' } }, 'ERR_DPOP_HTU_MISMATCH'],
+    ['C26', 'htu not a URL', { claims: { htu: 'not a url' } }, 'ERR_DPOP_HTU_MISMATCH'],
+  ]
+
+  it.each(htmHtuRefusals)('%s %s is refused', async (_rule, _what, overrides, code) => {
+    await expectRefusal(guard.verify(await client.request(overrides)), invalidProof(code))
   })
 
-  it('C24 htm "get" on a GET is refused (methods compare exactly)', async () => {
-    await expectRefusal(guard.verify(await client.request({ method: 'get', requestMethod: 'GET' })), invalidProof('ERR_DPOP_HTM_MISMATCH'))
-  })
-
-  it('DPOP-11 htm must be the request method: GET proof on POST, "get" on GET refused; POST proof on POST accepted', async () => {
-    await expectRefusal(guard.verify(await client.request({ method: 'GET', requestMethod: 'POST' })), invalidProof('ERR_DPOP_HTM_MISMATCH'))
-    await expectRefusal(guard.verify(await client.request({ method: 'get', requestMethod: 'GET' })), invalidProof('ERR_DPOP_HTM_MISMATCH'))
+  it('DPOP-11 a POST proof on POST is accepted', async () => {
     await expect(guard.verify(await client.request({ method: 'POST', requestMethod: 'POST' }))).resolves.toBeDefined()
-  })
-
-  it('C25 htu missing or not a string is refused', async () => {
-    for (const htu of [undefined, 42, { href: API }]) {
-      await expectRefusal(guard.verify(await client.request({ claims: { htu } })), invalidProof('ERR_DPOP_CLAIM_INVALID'))
-    }
-  })
-
-  it('C26 htu for another host or path is refused', async () => {
-    for (const htu of ['https://evil.example/accounts', 'https://api.example.test/other', 'https://api.example.test.evil.example/accounts', 'not a url']) {
-      await expectRefusal(guard.verify(await client.request({ claims: { htu } })), invalidProof('ERR_DPOP_HTU_MISMATCH'))
-    }
   })
 
   it('C27 htu with ?query#fragment is accepted (query and fragment ignored)', async () => {
