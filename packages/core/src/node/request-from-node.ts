@@ -117,9 +117,9 @@ function distinctHeaders(req: IncomingMessage): Record<string, string[]> {
  */
 export function requestFromNode(req: IncomingMessage, target: string = req.url ?? '/'): RequestLike {
   const socket = req.socket as Socket | null | undefined
-  if (typeof socket !== 'object' || socket === null || !Array.isArray(req.rawHeaders)) {
+  if (typeof socket !== 'object' || socket === null) {
     // Not a request a Node server made (a hand-built object, a test double): nothing in it can be trusted.
-    return { method: 'GET', url: 'http://localhost/', headers: {}, [REQUEST_DEFECT]: 'the request has no connection or raw headers (it was not made by a Node HTTP server)' } as RequestLike
+    return { method: 'GET', url: 'http://localhost/', headers: {}, [REQUEST_DEFECT]: 'the request has no connection (it was not made by a Node HTTP server)' } as RequestLike
   }
   const tls = isTLSSocket(socket)
   let certificate: ClientCertificate | undefined

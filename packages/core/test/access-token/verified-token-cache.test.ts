@@ -4,8 +4,8 @@ import { createGuardWith } from '../../src/pipeline/guard.js'
 import type { GuardOptions } from '../../src/index.js'
 import { webCryptoBackend, type CryptoBackend } from '../../src/keys/crypto-backend.js'
 import { nodeCryptoBackend } from '../../src/node/node-crypto-backend.js'
+import { API, requestLike } from '../support/kit.js'
 
-const URL_ = 'https://api.example.test/accounts'
 let issuer: LocalIssuer
 beforeAll(async () => {
   issuer = await createLocalIssuer()
@@ -25,7 +25,6 @@ function counting(backend: CryptoBackend) {
   return { counter, backend: wrapped }
 }
 
-const bearer = (token: string) => ({ method: 'GET', url: URL_, headers: { authorization: `Bearer ${token}` } })
 
 describe.each([
   { name: 'node:crypto', backend: nodeCryptoBackend },
@@ -40,34 +39,34 @@ describe.each([
   it('a token is cached on its second sighting, then skips the signature; a different token (even one bit) does not', async () => {
     const { guard, counter } = guardWith()
     const token = await issuer.mint({ scope: 'a' })
-    await guard.verify(bearer(token))
+    await guard.verify(requestLike({ token }))
     expect(counter.verifications).toBe(1)
-    await guard.verify(bearer(token))
+    await guard.verify(requestLike({ token }))
     expect(counter.verifications).toBe(2)
-    await guard.verify(bearer(token))
-    await guard.verify(bearer(token))
+    await guard.verify(requestLike({ token }))
+    await guard.verify(requestLike({ token }))
     expect(counter.verifications).toBe(2)
     const other = await issuer.mint({ scope: 'a' })
-    await guard.verify(bearer(other))
+    await guard.verify(requestLike({ token: other }))
     expect(counter.verifications).toBe(3)
     const tampered = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BA' : 'AA'}`
-    await expect(guard.verify(bearer(tampered))).rejects.toMatchObject({ status: 401 })
+    await expect(guard.verify(requestLike({ token: tampered }))).rejects.toMatchObject({ status: 401 })
   })
 
   it('remembers first sightings only up to tokenCache.max: one pushed out by newer tokens starts again', async () => {
     const { guard, counter } = guardWith({ tokenCache: { max: 2 } })
     const [a, b, c] = await Promise.all([issuer.mint(), issuer.mint(), issuer.mint()])
-    for (const token of [a, b, c]) await guard.verify(bearer(token as string))
+    for (const token of [a, b, c]) await guard.verify(requestLike({ token: token as string }))
     expect(counter.verifications).toBe(3)
     // `a` was pushed out of the first sightings by `b` and `c`: this is its first sighting again.
-    await guard.verify(bearer(a as string))
-    await guard.verify(bearer(a as string))
+    await guard.verify(requestLike({ token: a as string }))
+    await guard.verify(requestLike({ token: a as string }))
     expect(counter.verifications).toBe(5)
-    await guard.verify(bearer(a as string))
+    await guard.verify(requestLike({ token: a as string }))
     expect(counter.verifications).toBe(5)
     // `c` is still remembered: its second sighting admits it.
-    await guard.verify(bearer(c as string))
-    await guard.verify(bearer(c as string))
+    await guard.verify(requestLike({ token: c as string }))
+    await guard.verify(requestLike({ token: c as string }))
     expect(counter.verifications).toBe(6)
   })
 
@@ -75,13 +74,13 @@ describe.each([
     let now = Date.now()
     const { guard, counter } = guardWith({ clock: () => now })
     const token = await issuer.mint({}, { now: Math.floor(now / 1000), expiresIn: 60 })
-    await guard.verify(bearer(token))
-    await guard.verify(bearer(token))
+    await guard.verify(requestLike({ token }))
+    await guard.verify(requestLike({ token }))
     now += 30_000
-    await guard.verify(bearer(token))
+    await guard.verify(requestLike({ token }))
     expect(counter.verifications).toBe(2)
     now += 40_000
-    await expect(guard.verify(bearer(token))).rejects.toMatchObject({ code: 'ERR_JWT_EXPIRED' })
+    await expect(guard.verify(requestLike({ token }))).rejects.toMatchObject({ code: 'ERR_JWT_EXPIRED' })
   })
 
   it('an entry made under one key set is not used once the issuer\'s keys change', async () => {
@@ -92,16 +91,16 @@ describe.each([
       const guard = createGuardWith({ issuer: local.issuer, audience: local.audience, profile: 'oauth2', clock: () => now }, spy)
       const first = local.keys[0]
       const token = await local.mint()
-      await guard.verify(bearer(token))
-      await guard.verify(bearer(token))
+      await guard.verify(requestLike({ token }))
+      await guard.verify(requestLike({ token }))
       expect(counter.verifications).toBe(2)
       // Rotate: the old key leaves the set, a new one comes in; a token with the new kid makes the guard refetch.
       const next = await local.addKey('ES256')
       ;(local.keys as unknown[]).splice((local.keys as unknown[]).indexOf(first), 1)
       now += 31_000
-      await guard.verify(bearer(await local.mint({}, { kid: next.kid })))
+      await guard.verify(requestLike({ token: await local.mint({}, { kid: next.kid }) }))
       expect(counter.verifications).toBe(3)
-      await expect(guard.verify(bearer(token))).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' })
+      await expect(guard.verify(requestLike({ token }))).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' })
     } finally {
       await local.close()
     }
@@ -113,16 +112,16 @@ describe.each([
     const token = await issuer.mint({ cnf: { jkt: key.thumbprint } })
     const request = async () => ({
       method: 'GET',
-      url: URL_,
-      headers: { authorization: `DPoP ${token}`, dpop: await createDPoPProof({ key, method: 'GET', url: URL_, accessToken: token }) },
+      url: API,
+      headers: { authorization: `DPoP ${token}`, dpop: await createDPoPProof({ key, method: 'GET', url: API, accessToken: token }) },
     })
     await guard.verify(await request())
     const again = await request()
     await guard.verify(again)
     await expect(guard.verify(again)).rejects.toMatchObject({ code: 'ERR_DPOP_PROOF_REPLAYED' })
-    await expect(guard.verify(bearer(token))).rejects.toMatchObject({ code: 'ERR_DPOP_BINDING_SCHEME_MISMATCH' })
+    await expect(guard.verify(requestLike({ token }))).rejects.toMatchObject({ code: 'ERR_DPOP_BINDING_SCHEME_MISMATCH' })
     const thief = await createDPoPKey()
-    const stolen = { ...again, headers: { ...again.headers, dpop: await createDPoPProof({ key: thief, method: 'GET', url: URL_, accessToken: token }) } }
+    const stolen = { ...again, headers: { ...again.headers, dpop: await createDPoPProof({ key: thief, method: 'GET', url: API, accessToken: token }) } }
     await expect(guard.verify(stolen)).rejects.toMatchObject({ code: 'ERR_DPOP_KEY_MISMATCH' })
     // One proof per request was verified each time; the access token's signature twice (it is cached on its second sighting).
     expect(counter.verifications).toBe(2 + 4)
@@ -131,7 +130,7 @@ describe.each([
   it('the audience is checked on every request, and claims, cached or not, cannot be changed by a route', async () => {
     const { guard } = guardWith()
     const token = await issuer.mint({ scope: 'read', nested: { role: 'user' } })
-    const first = await guard.verify(bearer(token))
+    const first = await guard.verify(requestLike({ token }))
     expect(Object.isFrozen(first.claims)).toBe(true)
     expect(Object.isFrozen(first.scopes)).toBe(true)
     expect(() => {
@@ -140,20 +139,20 @@ describe.each([
     expect(() => {
       ;((first.claims as Record<string, Record<string, unknown>>).nested as Record<string, unknown>).role = 'admin'
     }).toThrow(TypeError)
-    const second = await guard.verify(bearer(token))
-    const third = await guard.verify(bearer(token))
+    const second = await guard.verify(requestLike({ token }))
+    const third = await guard.verify(requestLike({ token }))
     expect(third.claims).toBe(second.claims)
     expect(Object.isFrozen(third.claims)).toBe(true)
     expect(third.scopes).toEqual(['read'])
     const elsewhere = createGuardWith({ issuer: issuer.issuer, audience: 'https://other.example', profile: 'oauth2' }, backend)
-    await expect(elsewhere.verify(bearer(token))).rejects.toMatchObject({ code: 'ERR_JWT_AUDIENCE_INVALID' })
+    await expect(elsewhere.verify(requestLike({ token }))).rejects.toMatchObject({ code: 'ERR_JWT_AUDIENCE_INVALID' })
   })
 
   it('tokenCache: false verifies the signature every time', async () => {
     const { guard, counter } = guardWith({ tokenCache: false })
     const token = await issuer.mint()
-    await guard.verify(bearer(token))
-    await guard.verify(bearer(token))
+    await guard.verify(requestLike({ token }))
+    await guard.verify(requestLike({ token }))
     expect(counter.verifications).toBe(2)
   })
 })

@@ -15,9 +15,9 @@ import {
   type TestCertificate,
 } from '@fapi-guard/testing'
 import { logDecisions, PROFILE_ALGORITHMS, type AuthContext, type DecisionEvent, type GuardError, type GuardOptions, type RequestLike } from '../../src/index.js'
-import { backends } from '../support/backends.js'
+import { createGuard } from '../../src/node/index.js'
 import { flipSignatureBit } from '../support/jws.js'
-import { NOW, refusal, requestWith, RESOURCE_URL } from '../support/requests.js'
+import { NOW, API, requestLike, refusal } from '../support/kit.js'
 
 const CLIENT_ID = 'rs-client'
 const CLIENT_SECRET = 'rs-secret-do-not-log-0123456789'
@@ -49,15 +49,15 @@ async function dpopCall(
 ): Promise<{ request: RequestLike; token: string; proof: string }> {
   const iat = options.iat ?? NOW
   const token = options.token ?? (await local.mint({ cnf: { jkt: key.thumbprint }, scope: 'accounts:read', ...options.claims }, { now: NOW, expiresIn: 3600 }))
-  const proof = await createDPoPProof({ key, method: 'GET', url: RESOURCE_URL, accessToken: token, iat, ...(options.nonce !== undefined && { nonce: options.nonce }) })
+  const proof = await createDPoPProof({ key, method: 'GET', url: API, accessToken: token, iat, ...(options.nonce !== undefined && { nonce: options.nonce }) })
   const request: RequestLike = {
-    ...requestWith(`DPoP ${token}`, { headers: { ...options.headers, dpop: proof } }),
+    ...requestLike({ authorization: `DPoP ${token}`, headers: { ...options.headers, dpop: proof } }),
     ...(options.peerAddress !== undefined && { peerAddress: options.peerAddress }),
   }
   return { request, token, proof }
 }
 
-describe.each(backends)('onDecision events ($name)', ({ createGuard }) => {
+describe('onDecision events', () => {
   /** A guard that records its events. */
   function recording(extra: Partial<GuardOptions> = {}) {
     const events: DecisionEvent[] = []
@@ -103,12 +103,12 @@ describe.each(backends)('onDecision events ($name)', ({ createGuard }) => {
   it('binding "mtls" for a certificate-bound token, "dpop+mtls" for one bound both ways, "none" for an unbound oauth2 token', async () => {
     const { guard, events } = recording()
     const mtlsToken = await local.mint({ cnf: { 'x5t#S256': cert.thumbprint } }, { now: NOW })
-    await guard.verify(requestWith(`Bearer ${mtlsToken}`, { clientCertificate: cert.der }))
+    await guard.verify(requestLike({ authorization: `Bearer ${mtlsToken}`, clientCertificate: cert.der }))
     const bothToken = await local.mint({ cnf: { jkt: key.thumbprint, 'x5t#S256': cert.thumbprint } }, { now: NOW })
-    const bothProof = await createDPoPProof({ key, method: 'GET', url: RESOURCE_URL, accessToken: bothToken, iat: NOW })
-    await guard.verify(requestWith(`DPoP ${bothToken}`, { headers: { dpop: bothProof }, clientCertificate: cert.der }))
+    const bothProof = await createDPoPProof({ key, method: 'GET', url: API, accessToken: bothToken, iat: NOW })
+    await guard.verify(requestLike({ authorization: `DPoP ${bothToken}`, headers: { dpop: bothProof }, clientCertificate: cert.der }))
     const plain = recording({ profile: 'oauth2', dpop: false })
-    await plain.guard.verify(requestWith(`Bearer ${await local.mint({}, { now: NOW })}`))
+    await plain.guard.verify(requestLike({ authorization: `Bearer ${await local.mint({}, { now: NOW })}` }))
     expect(events.map((event) => event.binding)).toEqual(['mtls', 'dpop+mtls'])
     expect(events[0]).not.toHaveProperty('dpop')
     expect(events[1]?.dpop).toEqual({ replay: 'first-use' })
@@ -122,15 +122,15 @@ describe.each(backends)('onDecision events ($name)', ({ createGuard }) => {
       dpop: false,
       introspection: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, endpoint: local.introspectionEndpoint, cache: false },
     })
-    await guard.verify(requestWith(`Bearer ${local.issueOpaque({ iat: NOW, exp: NOW + 600 })}`))
+    await guard.verify(requestLike({ authorization: `Bearer ${local.issueOpaque({ iat: NOW, exp: NOW + 600 })}` }))
     expect(events[0]).toMatchObject({ outcome: 'accepted', checks: ['credentials', 'introspection', 'binding', 'authorization'], binding: 'none' })
     expect(events[0]).not.toHaveProperty('kid')
   })
 
   it('refusals: status, error, code and description; the checks that completed; nothing about who', async () => {
     const { guard, events } = recording({ scopes: ['accounts:write'] })
-    const noCredentials = await refusal(guard.verify(requestWith(undefined)))
-    const badSignature = await refusal(guard.verify(requestWith(`Bearer ${flipSignatureBit(await local.mint({}, { now: NOW }))}`)))
+    const noCredentials = await refusal(guard.verify(requestLike({ authorization: undefined })))
+    const badSignature = await refusal(guard.verify(requestLike({ authorization: `Bearer ${flipSignatureBit(await local.mint({}, { now: NOW }))}` })))
     const scope = await refusal(guard.verify((await dpopCall()).request))
     expect(events.map((event) => [event.outcome, event.status, event.error, event.code, event.checks])).toEqual([
       ['refused', 401, undefined, 'ERR_NO_CREDENTIALS', []],
@@ -193,7 +193,7 @@ describe.each(backends)('onDecision events ($name)', ({ createGuard }) => {
     for (const peerAddress of ['10.1.2.3', '203.0.113.9', '::1', '::ffff:10.0.0.1']) {
       await guard.verify((await dpopCall({ peerAddress })).request)
     }
-    await refusal(guard.verify({ ...requestWith(undefined), peerAddress: '198.51.100.7' }))
+    await refusal(guard.verify({ ...requestLike(), peerAddress: '198.51.100.7' }))
     expect(events.map((event) => event.proxy)).toEqual([
       { peerAddress: '10.1.2.3', trusted: true },
       { peerAddress: '203.0.113.9', trusted: false },
@@ -206,7 +206,7 @@ describe.each(backends)('onDecision events ($name)', ({ createGuard }) => {
   it('the interaction id, on acceptance and on refusal, is the one sent back', async () => {
     const { guard, events } = recording({ interactionId: true })
     const auth = await guard.verify((await dpopCall({ headers: { 'x-fapi-interaction-id': INTERACTION_ID } })).request)
-    const error = await refusal(guard.verify(requestWith(undefined)))
+    const error = await refusal(guard.verify(requestLike({ authorization: undefined })))
     expect(events[0]?.interactionId).toBe(INTERACTION_ID)
     expect(events[0]?.interactionId).toBe(auth.interactionId)
     expect(events[1]?.interactionId).toBe(error.headers['x-fapi-interaction-id'])
@@ -237,15 +237,15 @@ describe.each(backends)('onDecision events ($name)', ({ createGuard }) => {
     await refusal(jwt.guard.verify(good.request))
     const tampered = flipSignatureBit(good.token)
     remember(tampered)
-    await refusal(jwt.guard.verify(requestWith(`DPoP ${tampered}`, { headers: { dpop: good.proof } })))
+    await refusal(jwt.guard.verify(requestLike({ authorization: `DPoP ${tampered}`, headers: { dpop: good.proof } })))
     // Introspection: accepted, inactive, endpoint down.
     const opaque = local.issueOpaque({ iat: NOW, exp: NOW + 600 })
     const revoked = local.issueOpaque({ iat: NOW, exp: NOW + 600 })
     local.revoke(revoked)
     remember(opaque, revoked)
-    await introspecting.guard.verify(requestWith(`Bearer ${opaque}`))
-    await refusal(introspecting.guard.verify(requestWith(`Bearer ${revoked}`)))
-    const unavailable = await refusal(down.guard.verify(requestWith(`Bearer ${opaque}`)))
+    await introspecting.guard.verify(requestLike({ authorization: `Bearer ${opaque}` }))
+    await refusal(introspecting.guard.verify(requestLike({ authorization: `Bearer ${revoked}` })))
+    const unavailable = await refusal(down.guard.verify(requestLike({ authorization: `Bearer ${opaque}` })))
     expect(unavailable.status).toBe(503)
     const events = [...jwt.events, ...introspecting.events, ...down.events]
     expect(events.map((event) => event.outcome)).toEqual(['refused', 'accepted', 'refused', 'refused', 'accepted', 'refused', 'refused'])
@@ -263,7 +263,7 @@ describe.each(backends)('onDecision events ($name)', ({ createGuard }) => {
     const guard = createGuard({ issuer: local.issuer, jwksUri: local.jwksUri, audience: local.audience, clock: () => NOW * 1000, onDecision: hook })
     const auth = await guard.verify((await dpopCall()).request)
     expect(auth.binding.dpop?.jkt).toBe(key.thumbprint)
-    const error: GuardError = await refusal(guard.verify(requestWith(undefined)))
+    const error: GuardError = await refusal(guard.verify(requestLike({ authorization: undefined })))
     expect(error.code).toBe('ERR_NO_CREDENTIALS')
     expect(error.headers['www-authenticate']).toBe(`Bearer realm="api", DPoP algs="${PROFILE_ALGORITHMS.fapi2.join(' ')}"`)
     expect(hook).toHaveBeenCalledTimes(2)
@@ -282,7 +282,7 @@ describe.each(backends)('onDecision events ($name)', ({ createGuard }) => {
       }
       const guard = createGuard({ issuer: local.issuer, jwksUri: local.jwksUri, audience: local.audience, clock: () => NOW * 1000, onDecision: hook })
       await expect(guard.verify((await dpopCall()).request)).resolves.toBeDefined()
-      expect((await refusal(guard.verify(requestWith(undefined)))).code).toBe('ERR_NO_CREDENTIALS')
+      expect((await refusal(guard.verify(requestLike({ authorization: undefined })))).code).toBe('ERR_NO_CREDENTIALS')
       expect(calls).toBe(2)
       await new Promise((resolve) => setTimeout(resolve, 20))
       expect(unhandled).toEqual([])
@@ -294,7 +294,7 @@ describe.each(backends)('onDecision events ($name)', ({ createGuard }) => {
   it('exactly one event per verify', async () => {
     const { guard, events } = recording()
     await guard.verify((await dpopCall()).request)
-    await refusal(guard.verify(requestWith('Bearer a"b')))
+    await refusal(guard.verify(requestLike({ authorization: 'Bearer a"b' })))
     await refusal(guard.verify(null as never))
     expect(events.map((event) => event.code ?? event.outcome)).toEqual(['accepted', 'ERR_AUTHORIZATION_MALFORMED', 'ERR_REQUEST_INVALID'])
   })
@@ -304,7 +304,7 @@ describe.each(backends)('onDecision events ($name)', ({ createGuard }) => {
   })
 })
 
-describe.each(backends)('logDecisions ($name)', ({ createGuard }) => {
+describe('logDecisions', () => {
   it('writes acceptances with info and refusals with warn, the event under `fapiGuard`', async () => {
     const logger = { info: vi.fn(), warn: vi.fn() }
     const guard = createGuard({ issuer: local.issuer, jwksUri: local.jwksUri, audience: local.audience, clock: () => NOW * 1000, onDecision: logDecisions(logger) })
@@ -312,7 +312,7 @@ describe.each(backends)('logDecisions ($name)', ({ createGuard }) => {
     expect(logger.info).toHaveBeenCalledTimes(1)
     expect(logger.warn).not.toHaveBeenCalled()
     expect(logger.info).toHaveBeenCalledWith({ fapiGuard: expect.objectContaining({ outcome: 'accepted', binding: 'dpop' }) }, 'fapi-guard accepted a request')
-    await refusal(guard.verify(requestWith(undefined)))
+    await refusal(guard.verify(requestLike({ authorization: undefined })))
     expect(logger.warn).toHaveBeenCalledTimes(1)
     expect(logger.info).toHaveBeenCalledTimes(1)
     expect(logger.warn).toHaveBeenCalledWith({ fapiGuard: expect.objectContaining({ outcome: 'refused', code: 'ERR_NO_CREDENTIALS' }) }, 'fapi-guard refused a request')
@@ -329,6 +329,6 @@ describe.each(backends)('logDecisions ($name)', ({ createGuard }) => {
     }
     const guard = createGuard({ issuer: local.issuer, jwksUri: local.jwksUri, audience: local.audience, clock: () => NOW * 1000, onDecision: logDecisions(logger) })
     await expect(guard.verify((await dpopCall()).request)).resolves.toBeDefined()
-    expect((await refusal(guard.verify(requestWith(undefined)))).code).toBe('ERR_NO_CREDENTIALS')
+    expect((await refusal(guard.verify(requestLike({ authorization: undefined })))).code).toBe('ERR_NO_CREDENTIALS')
   })
 })

@@ -3,7 +3,7 @@ import { SpanStatusCode } from '@opentelemetry/api'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDPoPKey, createDPoPProof, createLocalIssuer, type LocalIssuer } from '@fapi-guard/testing'
 import { traceDecisions } from '../../src/index.js'
-import { backends } from '../support/backends.js'
+import { createGuard } from '../../src/node/index.js'
 
 const URL_ = 'https://api.example.test/accounts'
 let issuer: LocalIssuer
@@ -12,7 +12,7 @@ beforeAll(async () => {
 })
 afterAll(() => issuer.close())
 
-describe.each(backends)('traceDecisions with the OpenTelemetry SDK ($name)', ({ createGuard }) => {
+describe('traceDecisions with the OpenTelemetry SDK', () => {
   it('records one span per decision: attributes from the event, error status on refusals, never the token', async () => {
     const exporter = new InMemorySpanExporter()
     const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })

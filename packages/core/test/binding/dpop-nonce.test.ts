@@ -9,20 +9,9 @@ import { checkNonce, mintNonce, type NonceRules } from '../../src/binding/dpop-n
 import type { Guard } from '../../src/pipeline/guard.js'
 import { webCryptoBackend, type CryptoBackend } from '../../src/keys/crypto-backend.js'
 import { nodeCryptoBackend } from '../../src/node/node-crypto-backend.js'
-import { backends } from '../support/backends.js'
-import {
-  ALGS,
-  createClient,
-  dpopChallenge,
-  expectRefused,
-  guardOptions,
-  headerCount,
-  invalidProof,
-  NOW,
-  NQCHAR,
-  TestClock,
-  type Client,
-} from '../support/dpop-kit.js'
+import { createGuard } from '../../src/node/index.js'
+import { ALGS, createClient, dpopChallenge, guardOptions, headerCount, invalidProof, NQCHAR, type Client } from '../support/dpop-kit.js'
+import { NOW, TestClock, expectRefusal } from '../support/kit.js'
 
 const SECRET_A = 'nonce-secret-A-0123456789abcdef0123456789'
 const SECRET_B = 'nonce-secret-B-0123456789abcdef0123456789'
@@ -113,7 +102,7 @@ afterAll(() => issuer.close())
 
 const NONCE_REQUIRED = `Bearer realm="api", DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof", algs="${ALGS}"`
 
-describe.each(backends)('DPoP nonces through guard.verify ($name)', ({ createGuard }) => {
+describe('DPoP nonces through guard.verify', () => {
   let clock: TestClock
   let guard: Guard
   let client: Client
@@ -131,13 +120,13 @@ describe.each(backends)('DPoP nonces through guard.verify ($name)', ({ createGua
 
   /** The nonce a refused nonce-less proof is answered with. */
   async function challengeNonce(target: Guard = guard, holder: Client = client): Promise<string> {
-    const error = await expectRefused(target, await holder.request(), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_REQUIRED' })
+    const error = await expectRefusal(target.verify(await holder.request()), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_REQUIRED' })
     return error.headers['dpop-nonce'] as string
   }
 
   it('C43 nonce required and the proof has none: 401 use_dpop_nonce with a fresh DPoP-Nonce', async () => {
     reset()
-    const error = await expectRefused(guard, await client.request(), {
+    const error = await expectRefusal(guard.verify(await client.request()), {
       status: 401,
       error: 'use_dpop_nonce',
       code: 'ERR_DPOP_NONCE_REQUIRED',
@@ -150,7 +139,7 @@ describe.each(backends)('DPoP nonces through guard.verify ($name)', ({ createGua
   it('DPOP-30 the nonce challenge is exactly the RFC 9449 §9 one (plus algs), with one DPoP-Nonce', async () => {
     reset()
     const dpopOnly = createGuard(guardOptions(issuer, clock, { dpop: { required: true, algorithms: ['ES256'], nonce: { secret: SECRET_A } } }))
-    const error = await expectRefused(dpopOnly, await client.request(), {
+    const error = await expectRefusal(dpopOnly.verify(await client.request()), {
       status: 401,
       error: 'use_dpop_nonce',
       code: 'ERR_DPOP_NONCE_REQUIRED',
@@ -164,13 +153,13 @@ describe.each(backends)('DPoP nonces through guard.verify ($name)', ({ createGua
     reset()
     const nonce = await challengeNonce()
     await expect(guard.verify(await client.request({ nonce }))).resolves.toBeDefined()
-    await expectRefused(guard, await client.request({ nonce: `${nonce}x` }), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_INVALID' })
+    await expectRefusal(guard.verify(await client.request({ nonce: `${nonce}x` })), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_INVALID' })
   })
 
   it('C44 a wrong or expired nonce: 401 use_dpop_nonce with a new nonce, which then works', async () => {
     reset()
     for (const nonce of ['stale', 'eyJ7S_zG.eyJbYu3.xQmBj-1', '']) {
-      const error = await expectRefused(guard, await client.request({ nonce }), {
+      const error = await expectRefusal(guard.verify(await client.request({ nonce })), {
         status: 401,
         error: 'use_dpop_nonce',
         code: 'ERR_DPOP_NONCE_INVALID',
@@ -180,7 +169,7 @@ describe.each(backends)('DPoP nonces through guard.verify ($name)', ({ createGua
     }
     const old = await challengeNonce()
     clock.advance(2 * STEP)
-    const error = await expectRefused(guard, await client.request({ nonce: old }), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_INVALID' })
+    const error = await expectRefusal(guard.verify(await client.request({ nonce: old })), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_INVALID' })
     const renewed = error.headers['dpop-nonce'] as string
     expect(renewed).not.toBe(old)
     await expect(guard.verify(await client.request({ nonce: renewed }))).resolves.toBeDefined()
@@ -190,23 +179,23 @@ describe.each(backends)('DPoP nonces through guard.verify ($name)', ({ createGua
     reset()
     const nonce = await challengeNonce()
     await expect(guard.verify(await client.request({ nonce }))).resolves.toBeDefined()
-    await expectRefused(guard, await client.request(), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_REQUIRED', challenge: NONCE_REQUIRED })
+    await expectRefusal(guard.verify(await client.request()), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_REQUIRED', challenge: NONCE_REQUIRED })
   })
 
   it('DPOP-34 in nonce mode no proof without a nonce is ever accepted, for any client', async () => {
     reset()
     const newcomer = await createClient(issuer, clock)
-    await expectRefused(guard, await newcomer.request(), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_REQUIRED' })
-    await expectRefused(guard, await newcomer.request({ claims: { nonce: null } }), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_INVALID' })
+    await expectRefusal(guard.verify(await newcomer.request()), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_REQUIRED' })
+    await expectRefusal(guard.verify(await newcomer.request({ claims: { nonce: null } })), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_INVALID' })
   })
 
   it('C46 a nonce issued by the authorization server, or by a guard with another secret, is refused', async () => {
     reset()
-    await expectRefused(guard, await client.request({ nonce: 'eyJ7S_zG.eyJH0-Z.HX4w-7v' }), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_INVALID' })
+    await expectRefusal(guard.verify(await client.request({ nonce: 'eyJ7S_zG.eyJH0-Z.HX4w-7v' })), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_INVALID' })
     const elsewhere = createGuard(guardOptions(issuer, clock, { dpop: { nonce: { secret: SECRET_B } } }))
     const foreign = await challengeNonce(elsewhere)
     await expect(elsewhere.verify(await client.request({ nonce: foreign }))).resolves.toBeDefined()
-    const error = await expectRefused(guard, await client.request({ nonce: foreign }), {
+    const error = await expectRefusal(guard.verify(await client.request({ nonce: foreign })), {
       status: 401,
       error: 'use_dpop_nonce',
       code: 'ERR_DPOP_NONCE_INVALID',
@@ -219,17 +208,17 @@ describe.each(backends)('DPoP nonces through guard.verify ($name)', ({ createGua
     const ours = await challengeNonce()
     const theirs = await challengeNonce(createGuard(guardOptions(issuer, clock, { dpop: { nonce: { secret: SECRET_B } } })))
     expect(theirs).not.toBe(ours)
-    await expectRefused(guard, await client.request({ nonce: theirs }), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_INVALID' })
+    await expectRefusal(guard.verify(await client.request({ nonce: theirs })), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_INVALID' })
   })
 
   it('C47 every response carries exactly one valid DPoP-Nonce; a nonce outside NQCHAR is refused with a valid one', async () => {
     reset()
     for (const nonce of ['a"b', 'caf\u00e9', 'a b', 'a\\b', '\u0000']) {
-      const error = await expectRefused(guard, await client.request({ nonce }), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_INVALID' })
+      const error = await expectRefusal(guard.verify(await client.request({ nonce })), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_INVALID' })
       expect(headerCount(error.headers, 'dpop-nonce')).toBe(1)
       expect(error.headers['dpop-nonce']).toMatch(NQCHAR)
     }
-    const missing = await expectRefused(guard, await client.request(), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_REQUIRED' })
+    const missing = await expectRefusal(guard.verify(await client.request()), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_REQUIRED' })
     expect(headerCount(missing.headers, 'dpop-nonce')).toBe(1)
     const nonce = missing.headers['dpop-nonce'] as string
     clock.advance(STEP)
@@ -266,7 +255,7 @@ describe.each(backends)('DPoP nonces through guard.verify ($name)', ({ createGua
     const fresh = await challengeNonce(rotated)
     expect(fresh).not.toBe(old)
     await expect(rotated.verify(await client.request({ nonce: fresh }))).resolves.toBeDefined()
-    await expectRefused(guard, await client.request({ nonce: fresh }), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_INVALID' })
+    await expectRefusal(guard.verify(await client.request({ nonce: fresh })), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_INVALID' })
     // Secrets as bytes work the same.
     const bytes = createGuard(guardOptions(issuer, clock, { dpop: { nonce: { secret: [encoder.encode(SECRET_B)] } } }))
     await expect(bytes.verify(await client.request({ nonce: fresh }))).resolves.toBeDefined()
@@ -275,16 +264,16 @@ describe.each(backends)('DPoP nonces through guard.verify ($name)', ({ createGua
   it('DPOP-32 a proof refused for its nonce does not use up its jti', async () => {
     reset()
     const jti = crypto.randomUUID()
-    const error = await expectRefused(guard, await client.request({ jti }), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_REQUIRED' })
+    const error = await expectRefusal(guard.verify(await client.request({ jti })), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_REQUIRED' })
     await expect(guard.verify(await client.request({ jti, nonce: error.headers['dpop-nonce'] as string }))).resolves.toBeDefined()
-    await expectRefused(guard, await client.request({ jti, nonce: error.headers['dpop-nonce'] as string }), invalidProof('ERR_DPOP_PROOF_REPLAYED'))
+    await expectRefusal(guard.verify(await client.request({ jti, nonce: error.headers['dpop-nonce'] as string })), invalidProof('ERR_DPOP_PROOF_REPLAYED'))
   })
 
   it('C39 with nonces on, iat an hour off is still an invalid proof (iat is checked before the nonce)', async () => {
     reset()
     const nonce = await challengeNonce()
     for (const offset of [3600, -3600]) {
-      await expectRefused(guard, await client.request({ nonce, iat: clock.seconds + offset }), invalidProof('ERR_DPOP_IAT_OUT_OF_WINDOW'))
+      await expectRefusal(guard.verify(await client.request({ nonce, iat: clock.seconds + offset })), invalidProof('ERR_DPOP_IAT_OUT_OF_WINDOW'))
     }
   })
 
@@ -294,14 +283,14 @@ describe.each(backends)('DPoP nonces through guard.verify ($name)', ({ createGua
     const nonce = await challengeNonce(guard, longLived)
     const pregenerated = await longLived.request({ nonce, iat: clock.seconds + 7200 })
     clock.advance(7200)
-    const error = await expectRefused(guard, pregenerated, { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_INVALID' })
+    const error = await expectRefusal(guard.verify(pregenerated), { status: 401, error: 'use_dpop_nonce', code: 'ERR_DPOP_NONCE_INVALID' })
     expect(error.headers['dpop-nonce']).toMatch(NQCHAR)
   })
 
   it('C47 refusals for other reasons carry no stray DPoP-Nonce', async () => {
     reset()
     const nonce = await challengeNonce()
-    const error = await expectRefused(guard, await client.request({ nonce, method: 'POST', requestMethod: 'GET' }), invalidProof('ERR_DPOP_HTM_MISMATCH'))
+    const error = await expectRefusal(guard.verify(await client.request({ nonce, method: 'POST', requestMethod: 'GET' })), invalidProof('ERR_DPOP_HTM_MISMATCH'))
     expect(headerCount(error.headers, 'dpop-nonce')).toBe(0)
   })
 })

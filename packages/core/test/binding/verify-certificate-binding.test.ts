@@ -18,23 +18,19 @@ import { certificateThumbprint, verifyCertificateBinding, type CertificateRules 
 import { readCertificateDER } from '../../src/request/read-certificate-der.js'
 import { webCryptoBackend, type CryptoBackend } from '../../src/keys/crypto-backend.js'
 import { nodeCryptoBackend } from '../../src/node/node-crypto-backend.js'
-import { backends } from '../support/backends.js'
+import { createGuard } from '../../src/node/index.js'
 import {
-  API,
   FIXTURE_PEM,
   FIXTURE_THUMBPRINT,
-  NOW,
   RFC8705_EXAMPLE_THUMBPRINT,
   base64urlSHA256,
-  call,
   certificateBoundToken,
-  expectInvalidToken,
   hexSHA256,
   mtlsOptions,
   nginxEscaped,
-  refusal,
   tokenWith,
 } from '../support/mtls-kit.js'
+import { NOW, API, requestLike, refusal, expectRefusal, invalidToken, INVALID_TOKEN_CHALLENGE } from '../support/kit.js'
 
 const FIXTURE_DER = new Uint8Array(new X509Certificate(FIXTURE_PEM).raw)
 
@@ -93,19 +89,19 @@ describe.each(cryptoBackends)('the x5t#S256 thumbprint ($name)', ({ backend }) =
   })
 })
 
-describe.each(backends)('certificate-bound tokens ($name)', ({ createGuard }) => {
+describe('certificate-bound tokens', () => {
   const guard = () => createGuard(mtlsOptions(issuer))
 
   it('MTLS-01 token bound to the fixture + the fixture as TLS client certificate → accepted, binding reported', async () => {
     const token = await certificateBoundToken(issuer, FIXTURE_THUMBPRINT)
-    const auth = await guard().verify(call(token, { certificate: FIXTURE_PEM }))
+    const auth = await guard().verify(requestLike({ token: token, clientCertificate: FIXTURE_PEM }))
     expect(auth.binding).toEqual({ mtls: { x5tS256: FIXTURE_THUMBPRINT } })
     expect(auth.scopes).toEqual(['accounts:read'])
   })
 
   it('MTLS-01 another client certificate → 401 invalid_token (Bearer challenge)', async () => {
     const token = await certificateBoundToken(issuer, FIXTURE_THUMBPRINT)
-    const error = await expectInvalidToken(guard().verify(call(token, { certificate: client.cert })), 'ERR_MTLS_CERTIFICATE_MISMATCH')
+    const error = await expectRefusal(guard().verify(requestLike({ token: token, clientCertificate: client.cert })), invalidToken('ERR_MTLS_CERTIFICATE_MISMATCH', INVALID_TOKEN_CHALLENGE))
     expect(error.headers['www-authenticate']).toMatch(/^Bearer realm="api", error="invalid_token"/)
     expect(error.toJSON()).toMatchObject({ error: 'invalid_token' })
   })
@@ -122,7 +118,7 @@ describe.each(backends)('certificate-bound tokens ($name)', ({ createGuard }) =>
     ]
     for (const [x5tS256, code] of wrongForms) {
       const token = await certificateBoundToken(issuer, x5tS256)
-      await expectInvalidToken(guard().verify(call(token, { certificate: FIXTURE_PEM })), code)
+      await expectRefusal(guard().verify(requestLike({ token: token, clientCertificate: FIXTURE_PEM })), invalidToken(code, INVALID_TOKEN_CHALLENGE))
     }
   })
 
@@ -142,17 +138,17 @@ describe.each(backends)('certificate-bound tokens ($name)', ({ createGuard }) =>
         fetch: async () => Response.json({ ...example, cnf: { 'x5t#S256': x5tS256 } }),
       })
     const opaque = 'Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU'
-    await expectInvalidToken(introspected(RFC8705_EXAMPLE_THUMBPRINT).verify(call(opaque, { certificate: FIXTURE_PEM })), 'ERR_MTLS_CERTIFICATE_MISMATCH')
-    const auth = await introspected(FIXTURE_THUMBPRINT).verify(call(opaque, { certificate: FIXTURE_PEM }))
+    await expectRefusal(introspected(RFC8705_EXAMPLE_THUMBPRINT).verify(requestLike({ token: opaque, clientCertificate: FIXTURE_PEM })), invalidToken('ERR_MTLS_CERTIFICATE_MISMATCH', INVALID_TOKEN_CHALLENGE))
+    const auth = await introspected(FIXTURE_THUMBPRINT).verify(requestLike({ token: opaque, clientCertificate: FIXTURE_PEM }))
     expect(auth).toMatchObject({ source: 'introspection', binding: { mtls: { x5tS256: FIXTURE_THUMBPRINT } } })
-    await expectInvalidToken(introspected(FIXTURE_THUMBPRINT).verify(call(opaque, { certificate: client.cert })), 'ERR_MTLS_CERTIFICATE_MISMATCH')
-    await expectInvalidToken(introspected(FIXTURE_THUMBPRINT).verify(call(opaque)), 'ERR_MTLS_CERTIFICATE_MISSING')
+    await expectRefusal(introspected(FIXTURE_THUMBPRINT).verify(requestLike({ token: opaque, clientCertificate: client.cert })), invalidToken('ERR_MTLS_CERTIFICATE_MISMATCH', INVALID_TOKEN_CHALLENGE))
+    await expectRefusal(introspected(FIXTURE_THUMBPRINT).verify(requestLike({ token: opaque })), invalidToken('ERR_MTLS_CERTIFICATE_MISSING', INVALID_TOKEN_CHALLENGE))
   })
 
   it('MTLS-05 a self-signed certificate that hashes to the binding is enough: possession, not the chain, is checked', async () => {
     // createTestCertificate makes a self-signed certificate no CA vouches for (RFC 8705 §6.2).
     const token = await certificateBoundToken(issuer, client.thumbprint)
-    const auth = await guard().verify(call(token, { certificate: client.cert }))
+    const auth = await guard().verify(requestLike({ token: token, clientCertificate: client.cert }))
     expect(auth.binding.mtls).toEqual({ x5tS256: client.thumbprint })
   })
 
@@ -160,43 +156,43 @@ describe.each(backends)('certificate-bound tokens ($name)', ({ createGuard }) =>
     const token = await tokenWith(issuer, undefined)
     for (const profile of ['fapi2', 'fapi1-advanced'] as const) {
       const strict = createGuard(mtlsOptions(issuer, { profile }))
-      await expectInvalidToken(strict.verify(call(token, { certificate: client.cert })), 'ERR_TOKEN_NOT_SENDER_CONSTRAINED')
+      await expectRefusal(strict.verify(requestLike({ token: token, clientCertificate: client.cert })), invalidToken('ERR_TOKEN_NOT_SENDER_CONSTRAINED', INVALID_TOKEN_CHALLENGE))
     }
     // Under oauth2 the same token is a plain bearer token.
-    await expect(createGuard(mtlsOptions(issuer, { profile: 'oauth2' })).verify(call(token))).resolves.toMatchObject({ binding: {} })
+    await expect(createGuard(mtlsOptions(issuer, { profile: 'oauth2' })).verify(requestLike({ token: token }))).resolves.toMatchObject({ binding: {} })
   })
 
   it('MTLS-08 fapi1-advanced accepts a certificate-bound token with its certificate, refuses it with another', async () => {
     const fapi1 = createGuard(mtlsOptions(issuer, { profile: 'fapi1-advanced' }))
     const token = await certificateBoundToken(issuer, client.thumbprint)
-    await expect(fapi1.verify(call(token, { certificate: client.cert }))).resolves.toMatchObject({ binding: { mtls: { x5tS256: client.thumbprint } } })
-    await expectInvalidToken(fapi1.verify(call(token, { certificate: other.cert })), 'ERR_MTLS_CERTIFICATE_MISMATCH')
-    await expectInvalidToken(fapi1.verify(call(token)), 'ERR_MTLS_CERTIFICATE_MISSING')
+    await expect(fapi1.verify(requestLike({ token: token, clientCertificate: client.cert }))).resolves.toMatchObject({ binding: { mtls: { x5tS256: client.thumbprint } } })
+    await expectRefusal(fapi1.verify(requestLike({ token: token, clientCertificate: other.cert })), invalidToken('ERR_MTLS_CERTIFICATE_MISMATCH', INVALID_TOKEN_CHALLENGE))
+    await expectRefusal(fapi1.verify(requestLike({ token: token })), invalidToken('ERR_MTLS_CERTIFICATE_MISSING', INVALID_TOKEN_CHALLENGE))
   })
 
   it('MTLS-09 a token bound both ways needs the DPoP proof and the certificate: each is checked', async () => {
     const token = await tokenWith(issuer, { jkt: dpopKey.thumbprint, 'x5t#S256': client.thumbprint })
     const proof = () => createDPoPProof({ key: dpopKey, method: 'GET', url: API, accessToken: token, iat: NOW })
-    const auth = await guard().verify(call(token, { scheme: 'DPoP', proof: await proof(), certificate: client.cert }))
+    const auth = await guard().verify(requestLike({ token: token, scheme: 'DPoP', proof: await proof(), clientCertificate: client.cert }))
     expect(auth.binding).toEqual({ mtls: { x5tS256: client.thumbprint }, dpop: { jkt: dpopKey.thumbprint } })
   })
 
   it('D01 certificate-bound token, no client certificate → 401 invalid_token', async () => {
     const token = await certificateBoundToken(issuer, client.thumbprint)
-    await expectInvalidToken(guard().verify(call(token)), 'ERR_MTLS_CERTIFICATE_MISSING')
+    await expectRefusal(guard().verify(requestLike({ token: token })), invalidToken('ERR_MTLS_CERTIFICATE_MISSING', INVALID_TOKEN_CHALLENGE))
   })
 
   it('D01 a client certificate that cannot be read counts as none → 401 invalid_token', async () => {
     const token = await certificateBoundToken(issuer, client.thumbprint)
     const unreadable = ['', 'not a certificate', '-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----', new Uint8Array(0)]
     for (const certificate of unreadable) {
-      await expectInvalidToken(guard().verify(call(token, { certificate })), 'ERR_MTLS_CERTIFICATE_MISSING')
+      await expectRefusal(guard().verify(requestLike({ token: token, clientCertificate: certificate })), invalidToken('ERR_MTLS_CERTIFICATE_MISSING', INVALID_TOKEN_CHALLENGE))
     }
   })
 
   it('D02 a certificate with another thumbprint → 401 invalid_token, the route never learns more', async () => {
     const token = await certificateBoundToken(issuer, client.thumbprint)
-    const error = await expectInvalidToken(guard().verify(call(token, { certificate: other.cert })), 'ERR_MTLS_CERTIFICATE_MISMATCH')
+    const error = await expectRefusal(guard().verify(requestLike({ token: token, clientCertificate: other.cert })), invalidToken('ERR_MTLS_CERTIFICATE_MISMATCH', INVALID_TOKEN_CHALLENGE))
     expect(error.description).not.toContain(client.thumbprint)
     expect(error.description).not.toContain(other.thumbprint)
   })
@@ -206,12 +202,12 @@ describe.each(backends)('certificate-bound tokens ($name)', ({ createGuard }) =>
     const chainDER = new Uint8Array([...client.der, ...other.der])
     for (const wrong of [base64urlSHA256(client.cert), base64urlSHA256(body), base64urlSHA256(chainDER)]) {
       const token = await certificateBoundToken(issuer, wrong)
-      await expectInvalidToken(guard().verify(call(token, { certificate: client.cert })), 'ERR_MTLS_CERTIFICATE_MISMATCH')
-      await expectInvalidToken(guard().verify(call(token, { certificate: `${client.cert}${other.cert}` })), 'ERR_MTLS_CERTIFICATE_MISMATCH')
+      await expectRefusal(guard().verify(requestLike({ token: token, clientCertificate: client.cert })), invalidToken('ERR_MTLS_CERTIFICATE_MISMATCH', INVALID_TOKEN_CHALLENGE))
+      await expectRefusal(guard().verify(requestLike({ token: token, clientCertificate: `${client.cert}${other.cert}` })), invalidToken('ERR_MTLS_CERTIFICATE_MISMATCH', INVALID_TOKEN_CHALLENGE))
     }
     // A PEM chain (leaf first) given as the client certificate: only the leaf counts.
     const leafBound = await certificateBoundToken(issuer, client.thumbprint)
-    await expect(guard().verify(call(leafBound, { certificate: `${client.cert}${other.cert}` }))).resolves.toMatchObject({
+    await expect(guard().verify(requestLike({ token: leafBound, clientCertificate: `${client.cert}${other.cert}` }))).resolves.toMatchObject({
       binding: { mtls: { x5tS256: client.thumbprint } },
     })
   })
@@ -231,11 +227,11 @@ describe.each(backends)('certificate-bound tokens ($name)', ({ createGuard }) =>
     ]
     for (const x5tS256 of forms) {
       const token = await certificateBoundToken(issuer, x5tS256)
-      await expectInvalidToken(guard().verify(call(token, { certificate: urlSafe.cert })), 'ERR_CNF_INVALID')
+      await expectRefusal(guard().verify(requestLike({ token: token, clientCertificate: urlSafe.cert })), invalidToken('ERR_CNF_INVALID', INVALID_TOKEN_CHALLENGE))
     }
     for (const x5tS256 of [42, null, { value: urlSafe.thumbprint }, [urlSafe.thumbprint]]) {
       const token = await tokenWith(issuer, { 'x5t#S256': x5tS256 })
-      await expectInvalidToken(guard().verify(call(token, { certificate: urlSafe.cert })), 'ERR_CNF_INVALID')
+      await expectRefusal(guard().verify(requestLike({ token: token, clientCertificate: urlSafe.cert })), invalidToken('ERR_CNF_INVALID', INVALID_TOKEN_CHALLENGE))
     }
   })
 
@@ -243,60 +239,60 @@ describe.each(backends)('certificate-bound tokens ($name)', ({ createGuard }) =>
     const token = await tokenWith(issuer, { jkt: dpopKey.thumbprint, 'x5t#S256': client.thumbprint })
     const proof = () => createDPoPProof({ key: dpopKey, method: 'GET', url: API, accessToken: token, iat: NOW })
     const strict = guard()
-    const wrongCertificate = await refusal(strict.verify(call(token, { scheme: 'DPoP', proof: await proof(), certificate: other.cert })))
+    const wrongCertificate = await refusal(strict.verify(requestLike({ token: token, scheme: 'DPoP', proof: await proof(), clientCertificate: other.cert })))
     expect(wrongCertificate).toMatchObject({ status: 401, error: 'invalid_token', code: 'ERR_MTLS_CERTIFICATE_MISMATCH' })
     expect(wrongCertificate.headers['www-authenticate']).toMatch(/DPoP error="invalid_token"/)
-    const noCertificate = await refusal(strict.verify(call(token, { scheme: 'DPoP', proof: await proof() })))
+    const noCertificate = await refusal(strict.verify(requestLike({ token: token, scheme: 'DPoP', proof: await proof() })))
     expect(noCertificate).toMatchObject({ status: 401, code: 'ERR_MTLS_CERTIFICATE_MISSING' })
-    const noProof = await refusal(strict.verify(call(token, { scheme: 'DPoP', certificate: client.cert })))
+    const noProof = await refusal(strict.verify(requestLike({ token: token, scheme: 'DPoP', clientCertificate: client.cert })))
     expect(noProof).toMatchObject({ status: 401, code: 'ERR_DPOP_PROOF_MISSING' })
     const otherKey = await createDPoPKey()
     const wrongKey = await refusal(
-      strict.verify(call(token, { scheme: 'DPoP', certificate: client.cert, proof: await createDPoPProof({ key: otherKey, method: 'GET', url: API, accessToken: token, iat: NOW }) })),
+      strict.verify(requestLike({ token: token, scheme: 'DPoP', clientCertificate: client.cert, proof: await createDPoPProof({ key: otherKey, method: 'GET', url: API, accessToken: token, iat: NOW }) })),
     )
     expect(wrongKey).toMatchObject({ status: 401, code: 'ERR_DPOP_KEY_MISMATCH' })
-    const asBearer = await refusal(strict.verify(call(token, { certificate: client.cert })))
+    const asBearer = await refusal(strict.verify(requestLike({ token: token, clientCertificate: client.cert })))
     expect(asBearer).toMatchObject({ status: 401, code: 'ERR_DPOP_BINDING_SCHEME_MISMATCH' })
   })
 
   it('D16 a token bound both ways is refused when DPoP is switched off, certificate or not', async () => {
     const token = await tokenWith(issuer, { jkt: dpopKey.thumbprint, 'x5t#S256': client.thumbprint })
     const noDPoP = createGuard(mtlsOptions(issuer, { dpop: false }))
-    const error = await refusal(noDPoP.verify(call(token, { certificate: client.cert })))
+    const error = await refusal(noDPoP.verify(requestLike({ token: token, clientCertificate: client.cert })))
     expect(error).toMatchObject({ status: 401, error: 'invalid_token' })
   })
 
   it('D17 an unbound token under the default fapi2 profile → 401 invalid_token', async () => {
     const token = await tokenWith(issuer, undefined)
-    await expectInvalidToken(guard().verify(call(token, { certificate: client.cert })), 'ERR_TOKEN_NOT_SENDER_CONSTRAINED')
+    await expectRefusal(guard().verify(requestLike({ token: token, clientCertificate: client.cert })), invalidToken('ERR_TOKEN_NOT_SENDER_CONSTRAINED', INVALID_TOKEN_CHALLENGE))
   })
 
   it('mtls.required refuses a DPoP-only token and accepts a certificate-bound one', async () => {
     const required = createGuard(mtlsOptions(issuer, { mtls: { required: true } }))
     const dpopOnly = await tokenWith(issuer, { jkt: dpopKey.thumbprint })
     const proof = await createDPoPProof({ key: dpopKey, method: 'GET', url: API, accessToken: dpopOnly, iat: NOW })
-    const error = await refusal(required.verify(call(dpopOnly, { scheme: 'DPoP', proof, certificate: client.cert })))
+    const error = await refusal(required.verify(requestLike({ token: dpopOnly, scheme: 'DPoP', proof, clientCertificate: client.cert })))
     expect(error).toMatchObject({ status: 401, error: 'invalid_token', code: 'ERR_TOKEN_NOT_SENDER_CONSTRAINED' })
     const bound = await certificateBoundToken(issuer, client.thumbprint)
-    await expect(required.verify(call(bound, { certificate: client.cert }))).resolves.toMatchObject({ binding: { mtls: { x5tS256: client.thumbprint } } })
+    await expect(required.verify(requestLike({ token: bound, clientCertificate: client.cert }))).resolves.toMatchObject({ binding: { mtls: { x5tS256: client.thumbprint } } })
   })
 
   it('mtls: false refuses certificate-bound tokens, even with the right certificate: never let through unchecked', async () => {
     const off = createGuard(mtlsOptions(issuer, { mtls: false }))
     const token = await certificateBoundToken(issuer, client.thumbprint)
-    await expectInvalidToken(off.verify(call(token, { certificate: client.cert })), 'ERR_CNF_INVALID')
-    await expectInvalidToken(off.verify(call(token)), 'ERR_CNF_INVALID')
+    await expectRefusal(off.verify(requestLike({ token: token, clientCertificate: client.cert })), invalidToken('ERR_CNF_INVALID', INVALID_TOKEN_CHALLENGE))
+    await expectRefusal(off.verify(requestLike({ token: token })), invalidToken('ERR_CNF_INVALID', INVALID_TOKEN_CHALLENGE))
   })
 
   it('the client certificate may be a PEM string, DER bytes or a Node X509Certificate', async () => {
     const token = await certificateBoundToken(issuer, client.thumbprint)
     const forms = [client.cert, client.der, Buffer.from(client.der), new X509Certificate(client.cert)]
     for (const certificate of forms) {
-      const auth = await guard().verify(call(token, { certificate }))
+      const auth = await guard().verify(requestLike({ token: token, clientCertificate: certificate }))
       expect(auth.binding.mtls).toEqual({ x5tS256: client.thumbprint })
     }
     for (const certificate of [other.cert, other.der, new X509Certificate(other.cert)]) {
-      await expectInvalidToken(guard().verify(call(token, { certificate })), 'ERR_MTLS_CERTIFICATE_MISMATCH')
+      await expectRefusal(guard().verify(requestLike({ token: token, clientCertificate: certificate })), invalidToken('ERR_MTLS_CERTIFICATE_MISMATCH', INVALID_TOKEN_CHALLENGE))
     }
   })
 
@@ -305,12 +301,12 @@ describe.each(backends)('certificate-bound tokens ($name)', ({ createGuard }) =>
     const token = await certificateBoundToken(issuer, client.thumbprint)
     const parts = { peerAddress: '127.0.0.1', headers: { 'x-ssl-client-cert': nginxEscaped(other.cert) } }
     // Either certificate alone might be the bound one; together they disagree, so neither is believed.
-    await expectInvalidToken(proxied.verify(call(token, { ...parts, certificate: client.cert })), 'ERR_MTLS_CERTIFICATE_MISMATCH')
+    await expectRefusal(proxied.verify(requestLike({ token: token, ...parts, clientCertificate: client.cert })), invalidToken('ERR_MTLS_CERTIFICATE_MISMATCH', INVALID_TOKEN_CHALLENGE))
     const otherBound = await certificateBoundToken(issuer, other.thumbprint)
-    await expectInvalidToken(proxied.verify(call(otherBound, { ...parts, certificate: client.cert })), 'ERR_MTLS_CERTIFICATE_MISMATCH')
+    await expectRefusal(proxied.verify(requestLike({ token: otherBound, ...parts, clientCertificate: client.cert })), invalidToken('ERR_MTLS_CERTIFICATE_MISMATCH', INVALID_TOKEN_CHALLENGE))
     // The same certificate on the socket and in the header agrees.
     const agreeing = { peerAddress: '127.0.0.1', headers: { 'x-ssl-client-cert': nginxEscaped(client.cert) }, certificate: client.der }
-    await expect(proxied.verify(call(token, agreeing))).resolves.toMatchObject({ binding: { mtls: { x5tS256: client.thumbprint } } })
+    await expect(proxied.verify(requestLike({ token: token, ...agreeing }))).resolves.toMatchObject({ binding: { mtls: { x5tS256: client.thumbprint } } })
   })
 
   it('a trusted proxy header without a readable certificate means none: the TLS certificate does not stand in → 401', async () => {
@@ -318,23 +314,23 @@ describe.each(backends)('certificate-bound tokens ($name)', ({ createGuard }) =>
     const token = await certificateBoundToken(issuer, client.thumbprint)
     // The connection's certificate may be the proxy's own (mTLS between proxy and API); the header speaks for the client.
     for (const value of ['(null)', '', 'garbage', encodeURIComponent(nginxEscaped(client.cert))]) {
-      const request = call(token, { peerAddress: '127.0.0.1', headers: { 'x-ssl-client-cert': value }, certificate: client.cert })
-      await expectInvalidToken(proxied.verify(request), 'ERR_MTLS_CERTIFICATE_MISSING')
+      const request = requestLike({ token: token, peerAddress: '127.0.0.1', headers: { 'x-ssl-client-cert': value }, clientCertificate: client.cert })
+      await expectRefusal(proxied.verify(request), invalidToken('ERR_MTLS_CERTIFICATE_MISSING', INVALID_TOKEN_CHALLENGE))
     }
     // No header at all from the trusted peer: the connection's certificate is the client's.
-    await expect(proxied.verify(call(token, { peerAddress: '127.0.0.1', certificate: client.cert }))).resolves.toMatchObject({
+    await expect(proxied.verify(requestLike({ token: token, peerAddress: '127.0.0.1', clientCertificate: client.cert }))).resolves.toMatchObject({
       binding: { mtls: { x5tS256: client.thumbprint } },
     })
     // From an untrusted peer the header is not read at all, so it cannot take the certificate away either.
     await expect(
-      proxied.verify(call(token, { peerAddress: '192.0.2.1', headers: { 'x-ssl-client-cert': '(null)' }, certificate: client.cert })),
+      proxied.verify(requestLike({ token: token, peerAddress: '192.0.2.1', headers: { 'x-ssl-client-cert': '(null)' }, clientCertificate: client.cert })),
     ).resolves.toMatchObject({ binding: { mtls: { x5tS256: client.thumbprint } } })
   })
 
   it('an unbound request is not judged on certificates: a disagreeing proxy header does not matter to an oauth2 bearer token', async () => {
     const proxied = createGuard(mtlsOptions(issuer, { profile: 'oauth2', proxy: { trusted: ['loopback'], certificateHeader: 'x-ssl-client-cert' } }))
     const token = await tokenWith(issuer, undefined)
-    const request = call(token, { peerAddress: '127.0.0.1', headers: { 'x-ssl-client-cert': nginxEscaped(other.cert) }, certificate: client.cert })
+    const request = requestLike({ token: token, peerAddress: '127.0.0.1', headers: { 'x-ssl-client-cert': nginxEscaped(other.cert) }, clientCertificate: client.cert })
     await expect(proxied.verify(request)).resolves.toMatchObject({ binding: {} })
   })
 })

@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDPoPProof, createLocalIssuer, type LocalIssuer } from '@fapi-guard/testing'
 import { createGuard, type DecisionEvent, type GuardError, type GuardOptions } from '../../src/node/index.js'
-import { createClient, dpopRequest, TestClock, type Client } from '../support/dpop-kit.js'
+import { createClient, type Client } from '../support/dpop-kit.js'
 import { closedPortURL, keyServersPerTest } from '../support/key-server.js'
-import { bearer, clockAt, NOW, refusal } from '../support/requests.js'
+import { NOW, API, TestClock, requestLike, refusal } from '../support/kit.js'
 
 const RS = 'https://rs.example.com/'
 
@@ -25,7 +25,7 @@ function guardFor(extra: Partial<GuardOptions> & Pick<GuardOptions, 'issuer'>, e
   return createGuard({
     audience: RS,
     profile: 'oauth2',
-    clock: clockAt(),
+    clock: new TestClock().now,
     httpTimeout: 1000,
     ...(events !== undefined && { onDecision: (event: DecisionEvent) => void events.push(event) }),
     ...extra,
@@ -50,7 +50,7 @@ describe('READY: guard.ready() loads every issuer now, or says precisely why not
     await guard.ready()
     const loaded = [...local.hits.values()].reduce((a, b) => a + b, 0)
     expect(loaded).toBeGreaterThan(before)
-    await guard.verify(bearer(await local.mint({}, { now: NOW })))
+    await guard.verify(requestLike({ token: await local.mint({}, { now: NOW }) }))
     expect([...local.hits.values()].reduce((a, b) => a + b, 0)).toBe(loaded)
   })
 
@@ -98,7 +98,7 @@ describe('DIAG: each refusal keeps the operator\'s cause; the client still gets 
   it('DIAG-01 an "iss" that differs by a trailing slash: both values and the hint, in the cause and the event', async () => {
     const events: DecisionEvent[] = []
     const guard = guardFor({ issuer: local.issuer }, events)
-    const error = await refusal(guard.verify(bearer(await local.mint({ iss: `${local.issuer}/` }, { now: NOW }))))
+    const error = await refusal(guard.verify(requestLike({ token: await local.mint({ iss: `${local.issuer}/` }, { now: NOW }) })))
     expect(error.code).toBe('ERR_JWT_ISSUER_INVALID')
     expect(error.toJSON()).toEqual({ error: 'invalid_token', error_description: 'the "iss" claim is not a trusted issuer' })
     const expected = `the token's "iss" is "${local.issuer}/"; trusted issuers: "${local.issuer}" (they differ only by a trailing slash)`
@@ -110,7 +110,7 @@ describe('DIAG: each refusal keeps the operator\'s cause; the client still gets 
   it('DIAG-02 an "aud" naming another API: received and expected', async () => {
     const events: DecisionEvent[] = []
     const guard = guardFor({ issuer: local.issuer }, events)
-    const error = await refusal(guard.verify(bearer(await local.mint({ aud: ['https://other.example.com/', 'https://rs.example.com'] }, { now: NOW }))))
+    const error = await refusal(guard.verify(requestLike({ token: await local.mint({ aud: ['https://other.example.com/', 'https://rs.example.com'] }, { now: NOW }) })))
     expect(error.code).toBe('ERR_JWT_AUDIENCE_INVALID')
     expect(events[0]?.cause).toBe(`the token's "aud" is ["https://other.example.com/","https://rs.example.com"]; this API is "${RS}" (they differ only by a trailing slash)`)
   })
@@ -120,7 +120,7 @@ describe('DIAG: each refusal keeps the operator\'s cause; the client still gets 
     const server = await keyServer({ '/jwks': { status: 404, body: { error: 'nope' } } })
     const guard = guardFor({ issuer: 'https://as.example.com', jwksUri: `${server.url('/jwks')}?api_key=s3cret` }, events)
     const token = await local.mint({ iss: 'https://as.example.com' }, { now: NOW })
-    const error = await refusal(guard.verify(bearer(token)))
+    const error = await refusal(guard.verify(requestLike({ token: token })))
     expect(error.code).toBe('ERR_JWKS_UNAVAILABLE')
     expect(error.description).toBe('the keys of issuer "https://as.example.com" are unavailable')
     // The operator's GuardError.cause names the URL (no query); the audit event only the kind of endpoint.
@@ -141,7 +141,7 @@ describe('DIAG: each refusal keeps the operator\'s cause; the client still gets 
       const events: DecisionEvent[] = []
       const guard = createGuard({ issuer: local.issuer, jwksUri: local.jwksUri, audience: local.audience, clock: clock.now, onDecision: (event) => void events.push(event) })
       const proof = await createDPoPProof({ key: client.key, method: 'GET', url: 'https://api.example.com/x?q=1', accessToken: client.token, iat: clock.seconds })
-      const request = dpopRequest({ token: client.token, proof, url: 'http://10.0.0.5:8080/x?q=1', headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.example.com' }, peerAddress: '10.0.0.7' })
+      const request = requestLike({ scheme: 'DPoP', token: client.token, proof, url: 'http://10.0.0.5:8080/x?q=1', headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.example.com' }, peerAddress: '10.0.0.7' })
       const error: GuardError = await refusal(guard.verify(request))
       expect(error.code).toBe('ERR_DPOP_HTU_MISMATCH')
       expect(error.description).toBe('the DPoP proof "htu" does not match the request URL')

@@ -6,28 +6,25 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, jwtVerify, type JWK } from 'jose'
 import { createTestCertificate, type TestCertificate } from '@fapi-guard/testing'
 import { createGuard as createWebGuard } from '../../src/index.js'
-import { createGuard as createNodeGuard } from '../../src/node/index.js'
+import { createGuard } from '../../src/node/index.js'
 import { createTLSClientFetch } from '../../src/node/tls-client-fetch.js'
 import { ASSERTION_LIFETIME } from '../../src/introspection/authenticate-client.js'
-import { backends } from '../support/backends.js'
 import {
   active,
-  call,
   CLIENT_ID,
   CLIENT_SECRET,
   causeOf,
-  Clock,
   decodeBasic,
   exposedText,
   guardOptions,
   ISSUER,
-  NOW,
   reply,
   startAS,
   trustServerCertificate,
   unavailable,
   type StubAS,
 } from './introspection-kit.js'
+import { NOW, TestClock, requestLike, refusal } from '../support/kit.js'
 
 let as: StubAS
 beforeAll(async () => {
@@ -50,13 +47,13 @@ async function privateJwk(alg: 'ES256' | 'PS256' | 'EdDSA', extra: Partial<JWK> 
   return { jwk: { ...(await exportJWK(privateKey)), ...extra }, verifyKey: await exportJWK(publicKey) }
 }
 
-describe.each(backends)('client authentication ($name)', ({ createGuard }) => {
+describe('client authentication', () => {
   it('client_secret_basic: id and secret form-encoded (RFC 6749 §2.3.1) before Base64, nothing in the body', async () => {
-    const clock = new Clock()
+    const clock = new TestClock()
     as.client = { id: TRICKY_ID, secret: TRICKY_SECRET }
     as.answers.set('opaque-basic', active(clock))
     const guard = createGuard(guardOptions(as, clock, { clientId: TRICKY_ID, clientSecret: TRICKY_SECRET, authMethod: 'client_secret_basic', cache: false }))
-    const auth = await guard.verify(call('opaque-basic'))
+    const auth = await guard.verify(requestLike({ token: 'opaque-basic' }))
     expect(auth.source).toBe('introspection')
     const [request] = as.requests
     const header = request?.headers.authorization as string
@@ -71,9 +68,9 @@ describe.each(backends)('client authentication ($name)', ({ createGuard }) => {
 
   it('client_secret_basic: the RFC 9449 §6.2 example header is not form-encoded; we send the RFC 6749 form', async () => {
     // Example: "Authorization: Basic cnM6cnM6TWt1LTZnX2xDektJZHo0ZnNON2tZY3lhK1Rp" = "rs:rs:Mku-6g_lCzKIdz4fsN7kYcya+Ti".
-    const clock = new Clock()
+    const clock = new TestClock()
     const guard = createGuard(guardOptions(as, clock, { clientId: 'rs', clientSecret: 'rs:Mku-6g_lCzKIdz4fsN7kYcya+Ti', cache: false }))
-    await refusal401(guard.verify(call('unknown-token')))
+    await refusal401(guard.verify(requestLike({ token: 'unknown-token' })))
     const header = as.requests[0]?.headers.authorization as string
     expect(Buffer.from(header.slice(6), 'base64').toString('utf8')).toBe('rs:rs%3AMku-6g_lCzKIdz4fsN7kYcya%2BTi')
     expect(header).not.toBe('Basic cnM6cnM6TWt1LTZnX2xDektJZHo0ZnNON2tZY3lhK1Rp')
@@ -81,11 +78,11 @@ describe.each(backends)('client authentication ($name)', ({ createGuard }) => {
   })
 
   it('client_secret_post: client_id and client_secret in the form body, no Authorization header', async () => {
-    const clock = new Clock()
+    const clock = new TestClock()
     as.client = { id: TRICKY_ID, secret: TRICKY_SECRET }
     as.answers.set('opaque-post', active(clock))
     const guard = createGuard(guardOptions(as, clock, { clientId: TRICKY_ID, clientSecret: TRICKY_SECRET, authMethod: 'client_secret_post', cache: false }))
-    expect((await guard.verify(call('opaque-post'))).source).toBe('introspection')
+    expect((await guard.verify(requestLike({ token: 'opaque-post' }))).source).toBe('introspection')
     const [request] = as.requests
     expect(request?.headers.authorization).toBeUndefined()
     expect(request?.headers['content-type']).toBe('application/x-www-form-urlencoded')
@@ -98,7 +95,7 @@ describe.each(backends)('client authentication ($name)', ({ createGuard }) => {
   })
 
   it('private_key_jwt: an RFC 7523 assertion (iss = sub = client id, aud = issuer, fresh jti, exp − iat = 60, typ/alg/kid)', async () => {
-    const clock = new Clock()
+    const clock = new TestClock()
     const { jwk, verifyKey } = await privateJwk('ES256', { kid: 'rs-key-1' })
     const publicKey = await importJWK(verifyKey, 'ES256')
     const verified: Array<{ jti: unknown; iat: unknown; exp: unknown }> = []
@@ -122,9 +119,9 @@ describe.each(backends)('client authentication ($name)', ({ createGuard }) => {
       reply(res, 200, active(clock))
     }
     const guard = createGuard(guardOptions(as, clock, { authMethod: 'private_key_jwt', clientSecret: undefined, privateKey: jwk, cache: false }))
-    await guard.verify(call('opaque-a'))
+    await guard.verify(requestLike({ token: 'opaque-a' }))
     clock.advance(7)
-    await guard.verify(call('opaque-a'))
+    await guard.verify(requestLike({ token: 'opaque-a' }))
     expect(verified).toHaveLength(2)
     const [first, second] = verified as [{ jti: unknown; iat: unknown; exp: unknown }, { jti: unknown; iat: unknown; exp: unknown }]
     expect(first.jti).toEqual(expect.any(String))
@@ -137,7 +134,7 @@ describe.each(backends)('client authentication ($name)', ({ createGuard }) => {
   })
 
   it('private_key_jwt: the algorithm follows the key (RSA → PS256, Ed25519 → EdDSA, a JWK "alg" wins); no kid, no kid header', async () => {
-    const clock = new Clock()
+    const clock = new TestClock()
     const seen: Array<Record<string, unknown>> = []
     as.handler = (request, res) => {
       seen.push(decodeProtectedHeader(request.body.get('client_assertion') ?? ''))
@@ -148,7 +145,7 @@ describe.each(backends)('client authentication ($name)', ({ createGuard }) => {
     const ec = await privateJwk('ES256')
     for (const jwk of [rsa.jwk, ed.jwk, { ...rsa.jwk, alg: 'RS256' }, ec.jwk]) {
       const guard = createGuard(guardOptions(as, clock, { authMethod: 'private_key_jwt', clientSecret: undefined, privateKey: jwk, cache: false }))
-      await guard.verify(call('opaque-b'))
+      await guard.verify(requestLike({ token: 'opaque-b' }))
     }
     expect(seen).toEqual([
       { alg: 'PS256', typ: 'JWT' },
@@ -159,17 +156,17 @@ describe.each(backends)('client authentication ($name)', ({ createGuard }) => {
   })
 
   it('private_key_jwt: a private key that cannot sign (its "alg" does not fit it) is refused as 503, never as a bad token', async () => {
-    const clock = new Clock()
+    const clock = new TestClock()
     const { jwk } = await privateJwk('ES256')
     as.handler = (_request, res) => reply(res, 200, active(clock))
     const guard = createGuard(guardOptions(as, clock, { authMethod: 'private_key_jwt', clientSecret: undefined, privateKey: { ...jwk, alg: 'PS256' }, cache: false }))
-    await unavailable(guard.verify(call('opaque-c')))
-    await unavailable(guard.verify(call('opaque-c')))
+    await unavailable(guard.verify(requestLike({ token: 'opaque-c' })))
+    await unavailable(guard.verify(requestLike({ token: 'opaque-c' })))
     expect(as.calls()).toBe(0)
   })
 
   it('INTRO-02 every request to the endpoint carries client authentication, whatever the method', async () => {
-    const clock = new Clock()
+    const clock = new TestClock()
     const { jwk } = await privateJwk('ES256')
     const methods = [
       { authMethod: 'client_secret_basic' as const },
@@ -178,7 +175,7 @@ describe.each(backends)('client authentication ($name)', ({ createGuard }) => {
     ]
     for (const method of methods) {
       const guard = createGuard(guardOptions(as, clock, { ...method, cache: false }))
-      await refusal401(guard.verify(call('unknown')))
+      await refusal401(guard.verify(requestLike({ token: 'unknown' })))
     }
     expect(as.requests.map((request) => request.headers.authorization !== undefined || request.body.has('client_secret') || request.body.has('client_assertion'))).toEqual([true, true, true])
     expect(as.requests.map((request) => request.headers.authorization?.startsWith('Basic ') ?? Object.keys(Object.fromEntries(request.body)).sort().join())).toEqual([
@@ -189,7 +186,7 @@ describe.each(backends)('client authentication ($name)', ({ createGuard }) => {
   })
 
   it('E11 the client secret and the assertion never appear in a refusal (description, headers, body, inspection)', async () => {
-    const clock = new Clock()
+    const clock = new TestClock()
     const { jwk } = await privateJwk('ES256')
     const assertions: string[] = []
     for (const status of [401, 400, 500]) {
@@ -204,7 +201,7 @@ describe.each(backends)('client authentication ($name)', ({ createGuard }) => {
         { authMethod: 'private_key_jwt' as const, clientSecret: undefined, privateKey: jwk },
       ]) {
         const guard = createGuard(guardOptions(as, clock, { ...method, cache: false }))
-        const error = await unavailable(guard.verify(call('secret-token-value-123')))
+        const error = await unavailable(guard.verify(requestLike({ token: 'secret-token-value-123' })))
         const text = exposedText(error)
         for (const secret of [CLIENT_SECRET, encodeURIComponent(CLIENT_SECRET), Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64'), 'secret-token-value-123', 'invalid_client', ...assertions]) {
           expect(text).not.toContain(secret)
@@ -243,7 +240,7 @@ describe('tls_client_auth (RFC 8705 §2.1) against an HTTPS endpoint that reads 
   })
 
   /** The AS side of tls_client_auth: the certificate presented on the connection must be the registered one. */
-  function requireCertificate(registered: string, clock: Clock) {
+  function requireCertificate(registered: string, clock: TestClock) {
     tlsAS.handler = (request, res) => {
       if (request.peerThumbprint !== registered || request.body.get('client_id') !== CLIENT_ID) return reply(res, 401, { error: 'invalid_client' })
       reply(res, 200, active(clock))
@@ -251,12 +248,12 @@ describe('tls_client_auth (RFC 8705 §2.1) against an HTTPS endpoint that reads 
   }
 
   it('Node build: the configured certificate is presented on the TLS connection; client_id in the body, no secret', async () => {
-    const clock = new Clock()
+    const clock = new TestClock()
     requireCertificate(client.thumbprint, clock)
-    const guard = createNodeGuard(
+    const guard = createGuard(
       guardOptions(tlsAS, clock, { authMethod: 'tls_client_auth', clientSecret: undefined, certificate: { cert: client.cert, key: client.key }, cache: false }),
     )
-    const auth = await guard.verify(call('opaque-tls'))
+    const auth = await guard.verify(requestLike({ token: 'opaque-tls' }))
     expect(auth.source).toBe('introspection')
     const [request] = tlsAS.requests
     expect(request?.peerThumbprint).toBe(client.thumbprint)
@@ -267,45 +264,45 @@ describe('tls_client_auth (RFC 8705 §2.1) against an HTTPS endpoint that reads 
   })
 
   it('Node build: the AS refusing the certificate (another one is registered) is a 503, never access', async () => {
-    const clock = new Clock()
+    const clock = new TestClock()
     requireCertificate(other.thumbprint, clock)
-    const guard = createNodeGuard(
+    const guard = createGuard(
       guardOptions(tlsAS, clock, { authMethod: 'tls_client_auth', clientSecret: undefined, certificate: { cert: client.cert, key: client.key }, cache: false }),
     )
-    const error = await unavailable(guard.verify(call('opaque-tls')))
+    const error = await unavailable(guard.verify(requestLike({ token: 'opaque-tls' })))
     expect(exposedText(error)).not.toContain(client.key.split('\n')[1])
     expect(tlsAS.requests[0]?.peerThumbprint).toBe(client.thumbprint)
   })
 
   it('Node build: the timeout bounds the TLS transport too (an endpoint that never answers)', async () => {
-    const clock = new Clock()
+    const clock = new TestClock()
     tlsAS.handler = () => {}
-    const guard = createNodeGuard(
+    const guard = createGuard(
       guardOptions(tlsAS, clock, { authMethod: 'tls_client_auth', clientSecret: undefined, certificate: { cert: client.cert, key: client.key }, cache: false, timeout: 150 }),
     )
     const start = performance.now()
-    const error = await unavailable(guard.verify(call('opaque-tls')))
+    const error = await unavailable(guard.verify(requestLike({ token: 'opaque-tls' })))
     expect(performance.now() - start).toBeLessThan(3000)
     expect(causeOf(error)).toContain('timed out')
   })
 
   it('Node build: the timeout also cuts a TLS response whose body stalls after the headers', async () => {
-    const clock = new Clock()
+    const clock = new TestClock()
     tlsAS.handler = (_request, res) => {
       res.writeHead(200, { 'content-type': 'application/json' })
       res.write('{"active":')
     }
-    const guard = createNodeGuard(
+    const guard = createGuard(
       guardOptions(tlsAS, clock, { authMethod: 'tls_client_auth', clientSecret: undefined, certificate: { cert: client.cert, key: client.key }, cache: false, timeout: 150 }),
     )
     const start = performance.now()
-    await unavailable(guard.verify(call('opaque-tls')))
+    await unavailable(guard.verify(requestLike({ token: 'opaque-tls' })))
     expect(performance.now() - start).toBeLessThan(3000)
   })
 
   it('Node build: odd answers of the TLS transport (204, 304, a status over 599) are 503s, never a crash', async () => {
-    const clock = new Clock()
-    const guard = createNodeGuard(
+    const clock = new TestClock()
+    const guard = createGuard(
       guardOptions(tlsAS, clock, { authMethod: 'tls_client_auth', clientSecret: undefined, certificate: { cert: client.cert, key: client.key }, cache: false }),
     )
     for (const status of [204, 304, 600, 999]) {
@@ -313,13 +310,13 @@ describe('tls_client_auth (RFC 8705 §2.1) against an HTTPS endpoint that reads 
         res.writeHead(status)
         res.end()
       }
-      await unavailable(guard.verify(call('opaque-tls')))
+      await unavailable(guard.verify(requestLike({ token: 'opaque-tls' })))
     }
     expect(tlsAS.calls()).toBe(4)
   })
 
   it('web build: tls_client_auth without a "fetch" is a TypeError at createGuard; with one, that fetch carries the calls', async () => {
-    const clock = new Clock()
+    const clock = new TestClock()
     const options = guardOptions(tlsAS, clock, { authMethod: 'tls_client_auth', clientSecret: undefined, certificate: { cert: client.cert, key: client.key }, cache: false })
     expect(() => createWebGuard(options)).toThrow(TypeError)
     expect(() => createWebGuard(options)).toThrow(/tls_client_auth/)
@@ -333,7 +330,7 @@ describe('tls_client_auth (RFC 8705 §2.1) against an HTTPS endpoint that reads 
         return mtlsFetch(input, init)
       },
     })
-    expect((await guard.verify(call('opaque-tls'))).source).toBe('introspection')
+    expect((await guard.verify(requestLike({ token: 'opaque-tls' }))).source).toBe('introspection')
     expect(used).toBe(1)
     expect(tlsAS.requests[0]?.peerThumbprint).toBe(client.thumbprint)
   })

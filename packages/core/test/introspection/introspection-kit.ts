@@ -1,7 +1,8 @@
 /**
  * Helpers for the introspection suite (test/introspection): a stub authorization server on loopback
  * (plain HTTP or HTTPS with client certificates) that records every request and answers per token,
- * a movable clock, requests, RFC 9701 response signing, and refusal assertions.
+ * RFC 9701 response signing, and the operator-facing views of a refusal (the clock, requests and refusal
+ * assertions are `../support/kit.ts`).
  */
 import { createHash, X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
@@ -12,38 +13,16 @@ import type { TLSSocket } from 'node:tls'
 import { inspect } from 'node:util'
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
 import { expect } from 'vitest'
-import { isGuardError, type GuardError } from '../../src/index.js'
-import type { Guard } from '../../src/pipeline/guard.js'
+import type { GuardError } from '../../src/index.js'
 import type { GuardOptions, IntrospectionOptions } from '../../src/options/types.js'
-import type { AuthContext, RequestLike } from '../../src/types.js'
+import type { AuthContext } from '../../src/types.js'
+import { expectRefusal, NOW, type TestClock } from '../support/kit.js'
 
-/** Frozen "now" of the suite, in seconds (2027-01-15). */
-export const NOW = 1_800_000_000
 /** The issuer the guards trust (introspection endpoint configured explicitly, so never resolved). */
 export const ISSUER = 'https://as.example.test'
 export const AUDIENCE = 'https://api.example.test'
-/** The protected resource every request addresses. */
-export const API = 'https://api.example.test/accounts'
 export const CLIENT_ID = 'rs-client'
 export const CLIENT_SECRET = 'rs-secret-0123456789'
-
-/** The `createGuard` of one entry point. */
-export type CreateGuard = (options: GuardOptions) => Guard
-
-/** An injectable clock in milliseconds, moved by hand. */
-export class Clock {
-  ms: number
-  constructor(seconds = NOW) {
-    this.ms = seconds * 1000
-  }
-  readonly now = (): number => this.ms
-  get seconds(): number {
-    return Math.floor(this.ms / 1000)
-  }
-  advance(seconds: number): void {
-    this.ms += seconds * 1000
-  }
-}
 
 /** One request the stub server received. */
 export interface Received {
@@ -178,7 +157,7 @@ export async function closedPort(): Promise<number> {
 }
 
 /** An active introspection response of `ISSUER` for `AUDIENCE`, valid from the clock's now for 300 s, plus `claims` (`undefined` removes one). */
-export function active(clock: Clock, claims: Record<string, unknown> = {}): Record<string, unknown> {
+export function active(clock: TestClock, claims: Record<string, unknown> = {}): Record<string, unknown> {
   const answer: Record<string, unknown> = { active: true, iss: ISSUER, aud: AUDIENCE, sub: 'user-1', client_id: 'client-1', scope: 'accounts:read', iat: clock.seconds, exp: clock.seconds + 300, ...claims }
   for (const [name, value] of Object.entries(answer)) if (value === undefined) delete answer[name]
   return answer
@@ -187,7 +166,7 @@ export function active(clock: Clock, claims: Record<string, unknown> = {}): Reco
 /** Options of a guard on `ISSUER` (oauth2 profile: unbound bearer tokens accepted) introspecting at `as`. */
 export function guardOptions(
   as: StubAS,
-  clock: Clock,
+  clock: TestClock,
   introspection: IntrospectionOverrides = {},
   extra: Partial<GuardOptions> = {},
 ): GuardOptions {
@@ -206,52 +185,9 @@ export function guardOptions(
 /** Introspection settings over the suite's defaults; `undefined` removes a default (e.g. `clientSecret`). */
 export type IntrospectionOverrides = { [K in keyof IntrospectionOptions]?: IntrospectionOptions[K] | undefined }
 
-/** A `RequestLike` for `GET API` with `Authorization: <scheme> <token>` and extra headers. */
-export function call(token: string, parts: { scheme?: string; proof?: string; certificate?: string; url?: string } = {}): RequestLike {
-  const headers: Record<string, string> = { authorization: `${parts.scheme ?? 'Bearer'} ${token}` }
-  if (parts.proof !== undefined) headers.dpop = parts.proof
-  return {
-    method: 'GET',
-    url: parts.url ?? API,
-    headers,
-    ...(parts.certificate !== undefined && { clientCertificate: parts.certificate }),
-  }
-}
-
-/** Awaits `promise`, which must reject with a `GuardError`; returns it. */
-export async function refusal(promise: Promise<AuthContext>): Promise<GuardError> {
-  let result: AuthContext
-  try {
-    result = await promise
-  } catch (error) {
-    expect(isGuardError(error), `expected a GuardError, got ${inspect(error)}`).toBe(true)
-    return error as GuardError
-  }
-  return expect.fail(`expected a refusal, got an AuthContext (${result.source})`)
-}
-
-/** A refusal with this status, OAuth error and code. */
-export async function refused(promise: Promise<AuthContext>, status: number, error: string | undefined, code: string): Promise<GuardError> {
-  const refusedWith = await refusal(promise)
-  expect({ status: refusedWith.status, error: refusedWith.error, code: refusedWith.code, description: refusedWith.description }).toEqual({
-    status,
-    error,
-    code,
-    description: expect.any(String),
-  })
-  return refusedWith
-}
-
-/** 401 `invalid_token` with `code`, in the body and in the challenge. */
-export async function invalidToken(promise: Promise<AuthContext>, code: string): Promise<GuardError> {
-  const error = await refused(promise, 401, 'invalid_token', code)
-  expect(error.headers['www-authenticate']).toContain('error="invalid_token"')
-  return error
-}
-
 /** 503 `ERR_INTROSPECTION_UNAVAILABLE` with `retry-after`: a fault refused, never 200 or 500. */
 export async function unavailable(promise: Promise<AuthContext>, code = 'ERR_INTROSPECTION_UNAVAILABLE'): Promise<GuardError> {
-  const error = await refused(promise, 503, 'temporarily_unavailable', code)
+  const error = await expectRefusal(promise, { status: 503, error: 'temporarily_unavailable', code })
   expect(error.headers['retry-after']).toMatch(/^[1-9]\d*$/)
   expect(error.toJSON().error).toBe('temporarily_unavailable')
   return error
@@ -298,11 +234,6 @@ export async function signedResponse(
   const header: Record<string, unknown> = { alg: 'ES256', kid: key.kid, typ: 'token-introspection+jwt', ...options.header }
   for (const [name, value] of Object.entries(header)) if (value === undefined) delete header[name]
   return new SignJWT(payload).setProtectedHeader(header as { alg: string }).sign(key.privateKey)
-}
-
-/** base64url of text. */
-export function b64u(text: string): string {
-  return Buffer.from(text).toString('base64url')
 }
 
 /** `x5t#S256` of a PEM certificate. */

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createGuard, type GuardOptions } from '../../src/node/index.js'
 import { b64u, segment } from '../support/jws.js'
-import { bearer, clockAt, NOW, refused } from '../support/requests.js'
+import { NOW, TestClock, requestLike, expectRefusal } from '../support/kit.js'
 
 /** A server whose every answer is a body of `total` bytes streamed in chunks, with no `Content-Length`. */
 interface StreamingServer {
@@ -80,14 +80,14 @@ function tokenOf(iss: string): string {
 
 function options(extra: Partial<GuardOptions>): GuardOptions {
   // A long timeout: the cut-off must come from the cap, not from the clock.
-  return { issuer: 'https://issuer.example', audience: RS, profile: 'oauth2', clock: clockAt(), httpTimeout: 60_000, ...extra }
+  return { issuer: 'https://issuer.example', audience: RS, profile: 'oauth2', clock: new TestClock().now, httpTimeout: 60_000, ...extra }
 }
 
 describe('READ: documents the guard fetches are read with a cap, as a stream', () => {
   it('READ-01 a key set streamed without Content-Length is cut off at the cap (503), not buffered whole', async () => {
     const server = await streaming()
     const guard = createGuard(options({ jwksUri: `${server.origin}/jwks` }))
-    await refused(guard.verify(bearer(tokenOf('https://issuer.example'))), { status: 503, error: 'temporarily_unavailable', code: 'ERR_JWKS_UNAVAILABLE' })
+    await expectRefusal(guard.verify(requestLike({ token: tokenOf('https://issuer.example') })), { status: 503, error: 'temporarily_unavailable', code: 'ERR_JWKS_UNAVAILABLE' })
     await server.finished()
     expect(server.sent()).toBeLessThan(BOUND)
   })
@@ -95,7 +95,7 @@ describe('READ: documents the guard fetches are read with a cap, as a stream', (
   it('READ-02 issuer metadata streamed without Content-Length is cut off at the cap (503)', async () => {
     const server = await streaming('{"issuer":"x" ')
     const guard = createGuard(options({ issuer: server.origin }))
-    await refused(guard.verify(bearer(tokenOf(server.origin))), { status: 503, error: 'temporarily_unavailable', code: 'ERR_JWKS_UNAVAILABLE' })
+    await expectRefusal(guard.verify(requestLike({ token: tokenOf(server.origin) })), { status: 503, error: 'temporarily_unavailable', code: 'ERR_JWKS_UNAVAILABLE' })
     await server.finished()
     expect(server.sent()).toBeLessThan(BOUND)
   })
@@ -107,7 +107,7 @@ describe('READ: documents the guard fetches are read with a cap, as a stream', (
         issuer: { issuer: 'https://issuer.example', jwks: { keys: [] }, introspection: { endpoint: `${server.origin}/introspect`, clientId: 'rs', clientSecret: 'rs-secret-0123456789' } },
       }),
     )
-    await refused(guard.verify(bearer('opaque-token-value')), { status: 503, error: 'temporarily_unavailable', code: 'ERR_INTROSPECTION_UNAVAILABLE' })
+    await expectRefusal(guard.verify(requestLike({ token: 'opaque-token-value' })), { status: 503, error: 'temporarily_unavailable', code: 'ERR_INTROSPECTION_UNAVAILABLE' })
     await server.finished()
     expect(server.sent()).toBeLessThan(BOUND)
   })

@@ -9,10 +9,9 @@ import { calculateJwkThumbprint, type JWK } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLocalIssuer, type LocalIssuer } from '@fapi-guard/testing'
 import { backends } from '../support/backends.js'
-import { boundToken, dpopRequest, expectRefused, guardOptions, invalidProof, proofClaims, TestClock } from '../support/dpop-kit.js'
+import { boundToken, guardOptions, invalidProof, proofClaims } from '../support/dpop-kit.js'
 import { b64u, nodeSigner, segment } from '../support/jws.js'
 import { createKeyServer, type KeyServer } from '../support/key-server.js'
-import { bearer, clockAt, invalidToken, NOW, refused } from '../support/requests.js'
 import {
   evenModulusKey,
   forgeEd25519Message,
@@ -21,6 +20,7 @@ import {
   smallOrderKeys,
   type ChosenExponentKey,
 } from '../support/weak-keys.js'
+import { NOW, TestClock, requestLike, expectRefusal, invalidToken } from '../support/kit.js'
 
 const RS = 'https://rs.example.com/'
 
@@ -126,7 +126,7 @@ describe.each(backends)('KEY: keys that anyone can sign for ($name)', ({ createG
   function issuerGuard(keys: object[]) {
     const path = `/jwks/${++routes}`
     server.route(path, { body: { keys } })
-    return createGuard({ issuer: server.origin, jwksUri: server.url(path), audience: RS, profile: 'oauth2', clock: clockAt() })
+    return createGuard({ issuer: server.origin, jwksUri: server.url(path), audience: RS, profile: 'oauth2', clock: new TestClock().now })
   }
   const claims = (jti: string) => ({ iss: server.origin, aud: RS, sub: 'user-1', client_id: 'client-1', iat: NOW, exp: NOW + 300, jti })
   /** A token's signing input with `kid` "weak", one `jti` per attempt. */
@@ -150,7 +150,7 @@ describe.each(backends)('KEY: keys that anyone can sign for ($name)', ({ createG
     const forged = forgeEd25519Message(bytes, accessToken('EdDSA'))
     if (OPENSSL_VERIFIES_SMALL_ORDER) expect(opensslAccepts(jwk, 'EdDSA', forged.input, forged.signature)).toBe(true)
     const guard = issuerGuard([{ ...jwk, kid: 'weak' }])
-    const error = await refused(guard.verify(bearer(`${forged.input}.${b64u(forged.signature)}`)), invalidToken('ERR_JWT_KEY_TOO_WEAK'))
+    const error = await expectRefusal(guard.verify(requestLike({ token: `${forged.input}.${b64u(forged.signature)}` })), invalidToken('ERR_JWT_KEY_TOO_WEAK'))
     expect(error.description).toMatch(/Ed25519 key is (a small-order point|not canonically encoded)/)
   })
 
@@ -159,7 +159,7 @@ describe.each(backends)('KEY: keys that anyone can sign for ($name)', ({ createG
     const { guard, token, proof } = await dpopSetup(jwk, 'EdDSA')
     const forged = forgeEd25519Message(bytes, proof)
     if (OPENSSL_VERIFIES_SMALL_ORDER) expect(opensslAccepts(jwk, 'EdDSA', forged.input, forged.signature)).toBe(true)
-    const error = await expectRefused(guard, dpopRequest({ token, proof: `${forged.input}.${b64u(forged.signature)}` }), invalidProof('ERR_DPOP_JWK_INVALID'))
+    const error = await expectRefusal(guard.verify(requestLike({ scheme: 'DPoP', token, proof: `${forged.input}.${b64u(forged.signature)}` })), invalidProof('ERR_DPOP_JWK_INVALID'))
     expect(error.description).toMatch(/Ed25519 key is (a small-order point|not canonically encoded)/)
   })
 
@@ -169,7 +169,7 @@ describe.each(backends)('KEY: keys that anyone can sign for ($name)', ({ createG
     for (const alg of ['RS256', 'PS256'] as const) {
       const signed = signSomeMessage(key, alg, accessToken(alg))
       expect(opensslAccepts(key.jwk, alg, signed.input, signed.signature)).toBe(true)
-      const error = await refused(guard.verify(bearer(`${signed.input}.${b64u(signed.signature)}`)), invalidToken('ERR_JWT_KEY_TOO_WEAK'))
+      const error = await expectRefusal(guard.verify(requestLike({ token: `${signed.input}.${b64u(signed.signature)}` })), invalidToken('ERR_JWT_KEY_TOO_WEAK'))
       expect(error.description).toContain('RSA public exponent')
     }
   })
@@ -179,7 +179,7 @@ describe.each(backends)('KEY: keys that anyone can sign for ($name)', ({ createG
     const { guard, token, proof } = await dpopSetup(key.jwk, 'PS256')
     const signed = signSomeMessage(key, 'PS256', proof)
     expect(opensslAccepts(key.jwk, 'PS256', signed.input, signed.signature)).toBe(true)
-    const error = await expectRefused(guard, dpopRequest({ token, proof: `${signed.input}.${b64u(signed.signature)}` }), invalidProof('ERR_DPOP_JWK_INVALID'))
+    const error = await expectRefusal(guard.verify(requestLike({ scheme: 'DPoP', token, proof: `${signed.input}.${b64u(signed.signature)}` })), invalidProof('ERR_DPOP_JWK_INVALID'))
     expect(error.description).toContain('RSA public exponent')
   })
 
@@ -188,11 +188,11 @@ describe.each(backends)('KEY: keys that anyone can sign for ($name)', ({ createG
     const key = evenKey
     const guard = issuerGuard([{ ...key.jwk, kid: 'weak' }])
     const signed = signSomeMessage(key, 'PS256', accessToken('PS256'))
-    const error = await refused(guard.verify(bearer(`${signed.input}.${b64u(signed.signature)}`)), invalidToken('ERR_JWT_KEY_TOO_WEAK'))
+    const error = await expectRefusal(guard.verify(requestLike({ token: `${signed.input}.${b64u(signed.signature)}` })), invalidToken('ERR_JWT_KEY_TOO_WEAK'))
     expect(error.description).toContain('RSA modulus is even')
     const dpop = await dpopSetup(key.jwk, 'PS256')
     const proof = signSomeMessage(key, 'PS256', dpop.proof)
-    const proofError = await expectRefused(dpop.guard, dpopRequest({ token: dpop.token, proof: `${proof.input}.${b64u(proof.signature)}` }), invalidProof('ERR_DPOP_JWK_INVALID'))
+    const proofError = await expectRefusal(dpop.guard.verify(requestLike({ scheme: 'DPoP', token: dpop.token, proof: `${proof.input}.${b64u(proof.signature)}` })), invalidProof('ERR_DPOP_JWK_INVALID'))
     expect(proofError.description).toContain('RSA modulus is even')
   })
 
@@ -203,10 +203,10 @@ describe.each(backends)('KEY: keys that anyone can sign for ($name)', ({ createG
     const jwk = { kty: 'RSA', n: b64u(modulus), e: 'AQAB' }
     const guard = issuerGuard([{ ...jwk, kid: 'weak' }])
     const input = accessToken('PS256')(0).input
-    const error = await refused(guard.verify(bearer(`${input}.${b64u(new Uint8Array(1025))}`)), invalidToken('ERR_JWT_KEY_TOO_WEAK'))
+    const error = await expectRefusal(guard.verify(requestLike({ token: `${input}.${b64u(new Uint8Array(1025))}` })), invalidToken('ERR_JWT_KEY_TOO_WEAK'))
     expect(error.description).toContain('longer than 8192 bits')
     const dpop = await dpopSetup(jwk, 'PS256')
-    const proofError = await expectRefused(dpop.guard, dpopRequest({ token: dpop.token, proof: `${dpop.proof(0).input}.${b64u(new Uint8Array(1025))}` }), invalidProof('ERR_DPOP_JWK_INVALID'))
+    const proofError = await expectRefusal(dpop.guard.verify(requestLike({ scheme: 'DPoP', token: dpop.token, proof: `${dpop.proof(0).input}.${b64u(new Uint8Array(1025))}` })), invalidProof('ERR_DPOP_JWK_INVALID'))
     expect(proofError.description).toContain('longer than 8192 bits')
   })
 
@@ -215,7 +215,7 @@ describe.each(backends)('KEY: keys that anyone can sign for ($name)', ({ createG
     const jwk = change(createPublicKey(privateKey).export({ format: 'jwk' }), curve)
     const guard = issuerGuard([{ ...jwk, kid: 'weak' }])
     const token = `${accessToken(curve.alg)(0).input}.${b64u(await nodeSigner(curve.hash, privateKey)(accessToken(curve.alg)(0).input))}`
-    const error = await refused(guard.verify(bearer(token)), invalidToken('ERR_JWT_KEY_TOO_WEAK'))
+    const error = await expectRefusal(guard.verify(requestLike({ token: token })), invalidToken('ERR_JWT_KEY_TOO_WEAK'))
     expect(error.description).toMatch(new RegExp(`not a point on ${curve.crv}|is not ${curve.size} octets`))
   })
 
@@ -227,7 +227,7 @@ describe.each(backends)('KEY: keys that anyone can sign for ($name)', ({ createG
     const input = dpop.proof(0).input
     const proof = `${input}.${b64u(await nodeSigner(curve.hash, privateKey)(input))}`
     const { challenge: _algs, ...expected } = invalidProof('ERR_DPOP_JWK_INVALID') // its algs differ under oauth2
-    const error = await expectRefused(dpop.guard, dpopRequest({ token: dpop.token, proof }), expected)
+    const error = await expectRefusal(dpop.guard.verify(requestLike({ scheme: 'DPoP', token: dpop.token, proof })), expected)
     expect(error.description).toMatch(new RegExp(`not a point on ${curve.crv}|is not ${curve.size} octets`))
   })
 
@@ -264,11 +264,11 @@ describe.each(backends)('KEY: keys that anyone can sign for ($name)', ({ createG
       const input = `${segment({ alg, typ: 'at+jwt', kid })}.${segment(claims(kid))}`
       return `${input}.${b64u((await sign(input)) as Uint8Array)}`
     }
-    for (const { kid, key, alg } of inside) await guard.verify(bearer(await token(alg, kid, (input) => signRSA(key, alg, input))))
-    await guard.verify(bearer(await token('EdDSA', 'ed', nodeSigner(null, ed.privateKey))))
-    await guard.verify(bearer(await token('ES512', 'p521', nodeSigner('sha512', p521))))
+    for (const { kid, key, alg } of inside) await guard.verify(requestLike({ token: await token(alg, kid, (input) => signRSA(key, alg, input)) }))
+    await guard.verify(requestLike({ token: await token('EdDSA', 'ed', nodeSigner(null, ed.privateKey)) }))
+    await guard.verify(requestLike({ token: await token('ES512', 'p521', nodeSigner('sha512', p521)) }))
     for (const { kid, key, alg } of outside) {
-      await refused(guard.verify(bearer(await token(alg, kid, (input) => signRSA(key, alg, input)))), invalidToken('ERR_JWT_KEY_TOO_WEAK'))
+      await expectRefusal(guard.verify(requestLike({ token: await token(alg, kid, (input) => signRSA(key, alg, input)) })), invalidToken('ERR_JWT_KEY_TOO_WEAK'))
     }
   })
 })

@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDPoPKey, createDPoPProof, createLocalIssuer, type LocalIssuer } from '@fapi-guard/testing'
 import { metadataLocation, PROFILE_ALGORITHMS, type GuardError, type GuardOptions, type RequestLike } from '../../src/index.js'
 import { buildProtectedResourceMetadata } from '../../src/metadata/protected-resource-metadata.js'
-import { backends } from '../support/backends.js'
+import { createGuard } from '../../src/node/index.js'
 import { challengeParam, parseChallenges } from '../support/challenge.js'
-import { bearer, clockAt, NOW, refusal, requestWith, RESOURCE_URL } from '../support/requests.js'
+import { NOW, API, TestClock, requestLike, refusal } from '../support/kit.js'
 
 const vectors = JSON.parse(readFileSync(new URL('../fixtures/vectors.json', import.meta.url), 'utf8')) as {
   rfc9728_examples: { metadata_response: Record<string, unknown> }
@@ -126,16 +126,16 @@ describe('buildProtectedResourceMetadata', () => {
   })
 })
 
-describe.each(backends)('guard.metadata() ($name)', ({ createGuard }) => {
+describe('guard.metadata()', () => {
   function guardWith(extra: Partial<GuardOptions>) {
-    return createGuard({ issuer: local.issuer, jwksUri: local.jwksUri, audience: local.audience, clock: clockAt(), ...extra })
+    return createGuard({ issuer: local.issuer, jwksUri: local.jwksUri, audience: local.audience, clock: new TestClock().now, ...extra })
   }
 
   it('without `resource` there is no document, no path and no resource_metadata', async () => {
     const guard = guardWith({})
     expect(guard.metadata()).toBeUndefined()
     expect(guard.metadataPath).toBeUndefined()
-    const error = await refusal(guard.verify(requestWith(undefined)))
+    const error = await refusal(guard.verify(requestLike({ authorization: undefined })))
     expect(error.headers['www-authenticate']).toBe(`Bearer realm="api", DPoP algs="${ALGS}"`)
   })
 
@@ -271,7 +271,7 @@ describe.each(backends)('guard.metadata() ($name)', ({ createGuard }) => {
     for (const algorithms of [undefined, ['ES256'] as const, ['EdDSA', 'PS256'] as const]) {
       const guard = guardWith({ resource: { identifier: RESOURCE }, ...(algorithms !== undefined && { dpop: { algorithms: [...algorithms] } }) })
       const advertised = guard.metadata()?.dpop_signing_alg_values_supported
-      const error = await refusal(guard.verify(requestWith(undefined)))
+      const error = await refusal(guard.verify(requestLike({ authorization: undefined })))
       expect(challengeParam(error.headers['www-authenticate'] as string, 'DPoP', 'algs')?.split(' ')).toEqual(advertised)
       expect(advertised).toEqual(algorithms ?? FAPI2_ALGS)
     }
@@ -280,21 +280,21 @@ describe.each(backends)('guard.metadata() ($name)', ({ createGuard }) => {
     for (const [alg, accepted] of [['ES256', true], ['PS256', false]] as const) {
       const key = await createDPoPKey(alg)
       const token = await local.mint({ cnf: { jkt: key.thumbprint } }, { now: NOW })
-      const proof = await createDPoPProof({ key, method: 'GET', url: RESOURCE_URL, accessToken: token, iat: NOW })
-      const request = requestWith(`DPoP ${token}`, { headers: { dpop: proof } })
+      const proof = await createDPoPProof({ key, method: 'GET', url: API, accessToken: token, iat: NOW })
+      const request = requestLike({ authorization: `DPoP ${token}`, headers: { dpop: proof } })
       if (accepted) await expect(guard.verify(request)).resolves.toMatchObject({ binding: { dpop: { jkt: key.thumbprint } } })
       else expect((await refusal(guard.verify(request))).code).toBe('ERR_DPOP_ALG_NOT_ALLOWED')
     }
   })
 })
 
-describe.each(backends)('PRM-07 resource_metadata in WWW-Authenticate ($name)', ({ createGuard }) => {
+describe('PRM-07 resource_metadata in WWW-Authenticate', () => {
   function guardWith(extra: Partial<GuardOptions> = {}) {
     return createGuard({
       issuer: local.issuer,
       jwksUri: local.jwksUri,
       audience: local.audience,
-      clock: clockAt(),
+      clock: new TestClock().now,
       resource: { identifier: RESOURCE },
       ...extra,
     })
@@ -307,14 +307,14 @@ describe.each(backends)('PRM-07 resource_metadata in WWW-Authenticate ($name)', 
   }
 
   it('no credentials: both challenges carry it, and no error (exact)', async () => {
-    const error = await refusal(guardWith().verify(requestWith(undefined)))
+    const error = await refusal(guardWith().verify(requestLike({ authorization: undefined })))
     expect(error.headers['www-authenticate']).toBe(
       `Bearer realm="api", resource_metadata="${METADATA_URL}", DPoP algs="${ALGS}", resource_metadata="${METADATA_URL}"`,
     )
   })
 
   it('a Bearer request with an error: the Bearer challenge has the error and resource_metadata; the DPoP one resource_metadata', async () => {
-    const error = await refusal(guardWith().verify(bearer(await local.mint({}, { now: NOW }))))
+    const error = await refusal(guardWith().verify(requestLike({ token: await local.mint({}, { now: NOW }) })))
     expect(error.code).toBe('ERR_TOKEN_NOT_SENDER_CONSTRAINED')
     expect(shape(error)).toEqual([
       { scheme: 'Bearer', names: ['realm', 'error', 'error_description', 'resource_metadata'], metadata: METADATA_URL },
@@ -324,7 +324,7 @@ describe.each(backends)('PRM-07 resource_metadata in WWW-Authenticate ($name)', 
 
   it('a DPoP request with an error: the DPoP challenge has the error and resource_metadata; the Bearer one resource_metadata', async () => {
     const expired = await local.mint({ exp: NOW - 60, iat: NOW - 360 }, { now: NOW })
-    const error = await refusal(guardWith().verify(requestWith(`DPoP ${expired}`)))
+    const error = await refusal(guardWith().verify(requestLike({ authorization: `DPoP ${expired}` })))
     expect(error.status).toBe(401)
     expect(shape(error)).toEqual([
       { scheme: 'Bearer', names: ['realm', 'resource_metadata'], metadata: METADATA_URL },
@@ -337,11 +337,11 @@ describe.each(backends)('PRM-07 resource_metadata in WWW-Authenticate ($name)', 
     const key = await createDPoPKey()
     const token = await local.mint({ cnf: { jkt: key.thumbprint } }, { now: NOW })
     const missingNonce = await refusal(
-      guard.verify(requestWith(`DPoP ${token}`, { headers: { dpop: await createDPoPProof({ key, method: 'GET', url: RESOURCE_URL, accessToken: token, iat: NOW }) } })),
+      guard.verify(requestLike({ authorization: `DPoP ${token}`, headers: { dpop: await createDPoPProof({ key, method: 'GET', url: API, accessToken: token, iat: NOW }) } })),
     )
     expect(missingNonce.error).toBe('use_dpop_nonce')
     const wrongMethod = await refusal(
-      guard.verify(requestWith(`DPoP ${token}`, { headers: { dpop: await createDPoPProof({ key, method: 'POST', url: RESOURCE_URL, accessToken: token, iat: NOW }) } })),
+      guard.verify(requestLike({ authorization: `DPoP ${token}`, headers: { dpop: await createDPoPProof({ key, method: 'POST', url: API, accessToken: token, iat: NOW }) } })),
     )
     expect(wrongMethod.error).toBe('invalid_dpop_proof')
     for (const error of [missingNonce, wrongMethod]) {
@@ -351,43 +351,43 @@ describe.each(backends)('PRM-07 resource_metadata in WWW-Authenticate ($name)', 
   })
 
   it('400 and 403 refusals carry it as well; 503 has no challenge', async () => {
-    const malformed = await refusal(guardWith().verify(requestWith('Bearer a"b')))
+    const malformed = await refusal(guardWith().verify(requestLike({ authorization: 'Bearer a"b' })))
     expect(malformed.status).toBe(400)
     const key = await createDPoPKey()
     const token = await local.mint({ cnf: { jkt: key.thumbprint }, scope: 'a' }, { now: NOW })
-    const proof = await createDPoPProof({ key, method: 'GET', url: RESOURCE_URL, accessToken: token, iat: NOW })
-    const scope = await refusal(guardWith({ scopes: ['b'] }).verify(requestWith(`DPoP ${token}`, { headers: { dpop: proof } })))
+    const proof = await createDPoPProof({ key, method: 'GET', url: API, accessToken: token, iat: NOW })
+    const scope = await refusal(guardWith({ scopes: ['b'] }).verify(requestLike({ authorization: `DPoP ${token}`, headers: { dpop: proof } })))
     expect(scope.status).toBe(403)
     for (const error of [malformed, scope]) expect(shape(error).map((challenge) => challenge.metadata)).toEqual([METADATA_URL, METADATA_URL])
-    const down = createGuard({ issuer: local.issuer, jwksUri: 'http://127.0.0.1:1/jwks', audience: local.audience, clock: clockAt(), resource: { identifier: RESOURCE } })
-    const unavailable = await refusal(down.verify(bearer(await local.mint({}, { now: NOW }))))
+    const down = createGuard({ issuer: local.issuer, jwksUri: 'http://127.0.0.1:1/jwks', audience: local.audience, clock: new TestClock().now, resource: { identifier: RESOURCE } })
+    const unavailable = await refusal(down.verify(requestLike({ token: await local.mint({}, { now: NOW }) })))
     expect(unavailable.status).toBe(503)
     expect(unavailable.headers['www-authenticate']).toBeUndefined()
   })
 
   it('a DPoP-only resource (one challenge) and a Bearer-only resource carry it in their one challenge', async () => {
-    const dpopOnly = await refusal(guardWith({ dpop: { required: true } }).verify(requestWith(undefined)))
+    const dpopOnly = await refusal(guardWith({ dpop: { required: true } }).verify(requestLike({ authorization: undefined })))
     expect(dpopOnly.headers['www-authenticate']).toBe(`DPoP algs="${ALGS}", resource_metadata="${METADATA_URL}"`)
-    const bearerOnly = await refusal(guardWith({ profile: 'oauth2', dpop: false }).verify(requestWith(undefined)))
+    const bearerOnly = await refusal(guardWith({ profile: 'oauth2', dpop: false }).verify(requestLike({ authorization: undefined })))
     expect(bearerOnly.headers['www-authenticate']).toBe(`Bearer realm="api", resource_metadata="${METADATA_URL}"`)
-    const withError = await refusal(guardWith({ profile: 'oauth2', dpop: false }).verify(bearer('not-a-jwt')))
+    const withError = await refusal(guardWith({ profile: 'oauth2', dpop: false }).verify(requestLike({ token: 'not-a-jwt' })))
     expect(withError.headers['www-authenticate']).toMatch(
       new RegExp(`^Bearer realm="api", error="invalid_token", error_description="[^"]+", resource_metadata="${METADATA_URL.replace(/[.]/g, '\\.')}"$`),
     )
   })
 
   it('the URL follows path insertion for an identifier with a path', async () => {
-    const error = await refusal(guardWith({ resource: { identifier: RESOURCE1 } }).verify(requestWith(undefined)))
+    const error = await refusal(guardWith({ resource: { identifier: RESOURCE1 } }).verify(requestLike({ authorization: undefined })))
     expect(shape(error).map((challenge) => challenge.metadata)).toEqual([METADATA_URL1, METADATA_URL1])
   })
 
   it('without `resource` no challenge carries resource_metadata, with or without an error', async () => {
-    const guard = createGuard({ issuer: local.issuer, jwksUri: local.jwksUri, audience: local.audience, clock: clockAt() })
+    const guard = createGuard({ issuer: local.issuer, jwksUri: local.jwksUri, audience: local.audience, clock: new TestClock().now })
     const requests: RequestLike[] = [
-      requestWith(undefined),
-      bearer(await local.mint({}, { now: NOW })),
-      requestWith(`DPoP ${await local.mint({}, { now: NOW })}`),
-      requestWith('Bearer a"b'),
+      requestLike({ authorization: undefined }),
+      requestLike({ token: await local.mint({}, { now: NOW }) }),
+      requestLike({ authorization: `DPoP ${await local.mint({}, { now: NOW })}` }),
+      requestLike({ authorization: 'Bearer a"b' }),
     ]
     for (const request of requests) {
       const error = await refusal(guard.verify(request))
@@ -396,7 +396,7 @@ describe.each(backends)('PRM-07 resource_metadata in WWW-Authenticate ($name)', 
   })
 })
 
-describe.each(backends)('`resource` option checks ($name)', ({ createGuard }) => {
+describe('`resource` option checks', () => {
   const base = { issuer: 'https://as.example.com', audience: 'https://api.example.com' }
   const withResource = (resource: unknown) => () => createGuard({ ...base, resource } as GuardOptions)
 

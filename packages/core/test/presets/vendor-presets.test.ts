@@ -6,7 +6,8 @@
  */
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { claimIncludes, createGuard, isGuardError, presets, type GuardError, type GuardOptions } from '../../src/index.js'
+import { claimIncludes, createGuard, presets, type GuardOptions } from '../../src/index.js'
+import { refusal } from '../support/kit.js'
 
 const NOW = 1_767_225_600 // 2026-01-01T00:00:00Z
 const clock = (): number => NOW * 1000
@@ -32,12 +33,6 @@ function request(token: string): Request {
 
 function guardFor(options: Omit<GuardOptions, 'jwks' | 'clock'>) {
   return createGuard({ ...options, jwks: { keys: [publicJwk] }, clock })
-}
-
-async function refusal(promise: Promise<unknown>): Promise<GuardError> {
-  const error = await promise.then(() => undefined, (reason: unknown) => reason)
-  if (!isGuardError(error)) throw new Error(`expected a GuardError, got ${String(error)}`)
-  return error
 }
 
 /** What the default profile answers a vendor token (typ `JWT` or none): the client sees only RFC 9068's rule. */

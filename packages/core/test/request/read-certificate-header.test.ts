@@ -8,15 +8,12 @@ import { createLocalIssuer, createTestCertificate, type LocalIssuer, type TestCe
 import { readCertificateHeader, type CertificateHeader, type ForwardedCertificate } from '../../src/request/read-certificate-header.js'
 import type { GuardOptions } from '../../src/options/types.js'
 import type { RequestLike } from '../../src/types.js'
-import { backends } from '../support/backends.js'
+import { createGuard } from '../../src/node/index.js'
 import {
-  API,
   FIXTURE_PEM,
   FIXTURE_THUMBPRINT,
   albChain,
-  call,
   certificateBoundToken,
-  expectInvalidToken,
   hexSHA256,
   mtlsOptions,
   nginxEscaped,
@@ -24,6 +21,7 @@ import {
   rfc9440,
   xfccElement,
 } from '../support/mtls-kit.js'
+import { API, requestLike, expectRefusal, invalidToken, INVALID_TOKEN_CHALLENGE } from '../support/kit.js'
 
 let issuer: LocalIssuer
 let client: TestCertificate
@@ -171,34 +169,34 @@ describe('readCertificateHeader', () => {
   })
 })
 
-describe.each(backends)('certificates from a trusted proxy ($name)', ({ createGuard }) => {
+describe('certificates from a trusted proxy', () => {
   const proxiedGuard = (certificateHeader: NonNullable<NonNullable<GuardOptions['proxy']>['certificateHeader']>, trusted: string[] = ['loopback']) =>
     createGuard(mtlsOptions(issuer, { proxy: { trusted, certificateHeader } }))
 
   it('D07 nginx escaped PEM gives the right thumbprint (fixture → §13.3 value)', async () => {
     const guard = proxiedGuard('x-ssl-client-cert')
     const token = await certificateBoundToken(issuer, FIXTURE_THUMBPRINT)
-    const auth = await guard.verify(call(token, { peerAddress: '127.0.0.1', headers: { 'x-ssl-client-cert': nginxEscaped(FIXTURE_PEM) } }))
+    const auth = await guard.verify(requestLike({ token: token, peerAddress: '127.0.0.1', headers: { 'x-ssl-client-cert': nginxEscaped(FIXTURE_PEM) } }))
     expect(auth.binding).toEqual({ mtls: { x5tS256: FIXTURE_THUMBPRINT } })
   })
 
   it('D07 the deprecated multi-line form is accepted; a double-encoded one → 401 invalid_token', async () => {
     const guard = proxiedGuard('x-ssl-client-cert')
     const token = await certificateBoundToken(issuer, client.thumbprint)
-    const forwarded = (value: string) => call(token, { peerAddress: '127.0.0.1', headers: { 'x-ssl-client-cert': value } })
+    const forwarded = (value: string) => requestLike({ token: token, peerAddress: '127.0.0.1', headers: { 'x-ssl-client-cert': value } })
     await expect(guard.verify(forwarded(nginxMultiLine(client.cert)))).resolves.toMatchObject({ binding: { mtls: { x5tS256: client.thumbprint } } })
-    await expectInvalidToken(guard.verify(forwarded(encodeURIComponent(nginxEscaped(client.cert)))), 'ERR_MTLS_CERTIFICATE_MISSING')
+    await expectRefusal(guard.verify(forwarded(encodeURIComponent(nginxEscaped(client.cert)))), invalidToken('ERR_MTLS_CERTIFICATE_MISSING', INVALID_TOKEN_CHALLENGE))
   })
 
   it('D08 Envoy XFCC through the guard: the last element counts, Cert over Hash, Hash alone accepted', async () => {
     const guard = proxiedGuard('x-forwarded-client-cert')
     const token = await certificateBoundToken(issuer, client.thumbprint)
-    const forwarded = (value: string) => call(token, { peerAddress: '::1', headers: { 'x-forwarded-client-cert': value } })
+    const forwarded = (value: string) => requestLike({ token: token, peerAddress: '::1', headers: { 'x-forwarded-client-cert': value } })
     const spoofed = xfccElement({ cert: attacker.cert, hash: hexSHA256(attacker.der) })
     const genuine = xfccElement({ by: 'spiffe://api', hash: hexSHA256(client.der), cert: client.cert, subject: 'CN=client' })
     await expect(guard.verify(forwarded(`${spoofed},${genuine}`))).resolves.toMatchObject({ binding: { mtls: { x5tS256: client.thumbprint } } })
-    await expectInvalidToken(guard.verify(forwarded(`${genuine},${spoofed}`)), 'ERR_MTLS_CERTIFICATE_MISMATCH')
-    await expectInvalidToken(guard.verify(forwarded(xfccElement({ hash: hexSHA256(client.der), cert: attacker.cert }))), 'ERR_MTLS_CERTIFICATE_MISMATCH')
+    await expectRefusal(guard.verify(forwarded(`${genuine},${spoofed}`)), invalidToken('ERR_MTLS_CERTIFICATE_MISMATCH', INVALID_TOKEN_CHALLENGE))
+    await expectRefusal(guard.verify(forwarded(xfccElement({ hash: hexSHA256(client.der), cert: attacker.cert }))), invalidToken('ERR_MTLS_CERTIFICATE_MISMATCH', INVALID_TOKEN_CHALLENGE))
     await expect(guard.verify(forwarded(xfccElement({ hash: hexSHA256(client.der) })))).resolves.toMatchObject({
       binding: { mtls: { x5tS256: client.thumbprint } },
     })
@@ -207,72 +205,60 @@ describe.each(backends)('certificates from a trusted proxy ($name)', ({ createGu
   it('D09 AWS ALB chain: the thumbprint is over the leaf', async () => {
     const guard = proxiedGuard('x-amzn-mtls-clientcert')
     const token = await certificateBoundToken(issuer, client.thumbprint)
-    const request = call(token, { peerAddress: '127.0.0.1', headers: { 'x-amzn-mtls-clientcert': albChain(client.cert, intermediate.cert) } })
+    const request = requestLike({ token: token, peerAddress: '127.0.0.1', headers: { 'x-amzn-mtls-clientcert': albChain(client.cert, intermediate.cert) } })
     await expect(guard.verify(request)).resolves.toMatchObject({ binding: { mtls: { x5tS256: client.thumbprint } } })
     const chainBound = await certificateBoundToken(issuer, intermediate.thumbprint)
-    await expectInvalidToken(guard.verify({ ...request, headers: { ...request.headers, authorization: `Bearer ${chainBound}` } }), 'ERR_MTLS_CERTIFICATE_MISMATCH')
+    await expectRefusal(guard.verify({ ...request, headers: { ...request.headers, authorization: `Bearer ${chainBound}` } }), invalidToken('ERR_MTLS_CERTIFICATE_MISMATCH', INVALID_TOKEN_CHALLENGE))
   })
 
   it('D10 a format the guard does not know (Traefik PEM without delimiters) is never misread → 401 invalid_token', async () => {
     const guard = proxiedGuard({ name: 'x-forwarded-tls-client-cert', format: 'nginx' })
     const token = await certificateBoundToken(issuer, client.thumbprint)
     const traefik = encodeURIComponent(client.cert.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''))
-    await expectInvalidToken(
-      guard.verify(call(token, { peerAddress: '127.0.0.1', headers: { 'x-forwarded-tls-client-cert': traefik } })),
-      'ERR_MTLS_CERTIFICATE_MISSING',
-    )
+    await expectRefusal(guard.verify(requestLike({ token: token, peerAddress: '127.0.0.1', headers: { 'x-forwarded-tls-client-cert': traefik } })), invalidToken('ERR_MTLS_CERTIFICATE_MISSING', INVALID_TOKEN_CHALLENGE))
   })
 
   it('D11 HAProxy sending :%[ssl_c_der,base64]: in a custom header (format rfc9440) is read', async () => {
     const guard = proxiedGuard({ name: 'X-Client-Cert-DER', format: 'rfc9440' })
     const token = await certificateBoundToken(issuer, client.thumbprint)
-    const request = (value: string) => call(token, { peerAddress: '127.0.0.1', headers: { 'x-client-cert-der': value } })
+    const request = (value: string) => requestLike({ token: token, peerAddress: '127.0.0.1', headers: { 'x-client-cert-der': value } })
     await expect(guard.verify(request(rfc9440(client.der)))).resolves.toMatchObject({ binding: { mtls: { x5tS256: client.thumbprint } } })
-    await expectInvalidToken(guard.verify(request(Buffer.from(client.der).toString('base64'))), 'ERR_MTLS_CERTIFICATE_MISSING')
+    await expectRefusal(guard.verify(request(Buffer.from(client.der).toString('base64'))), invalidToken('ERR_MTLS_CERTIFICATE_MISSING', INVALID_TOKEN_CHALLENGE))
   })
 
   it('D12 Apache "(null)" from a trusted proxy → no certificate → 401 invalid_token', async () => {
     const guard = proxiedGuard('x-ssl-client-cert')
     const token = await certificateBoundToken(issuer, client.thumbprint)
-    await expectInvalidToken(
-      guard.verify(call(token, { peerAddress: '127.0.0.1', headers: { 'x-ssl-client-cert': '(null)' } })),
-      'ERR_MTLS_CERTIFICATE_MISSING',
-    )
+    await expectRefusal(guard.verify(requestLike({ token: token, peerAddress: '127.0.0.1', headers: { 'x-ssl-client-cert': '(null)' } })), invalidToken('ERR_MTLS_CERTIFICATE_MISSING', INVALID_TOKEN_CHALLENGE))
   })
 
   it('D13 a PEM with newlines turned into spaces gives the right thumbprint', async () => {
     const guard = proxiedGuard('x-ssl-client-cert')
     const token = await certificateBoundToken(issuer, FIXTURE_THUMBPRINT)
     const spaced = FIXTURE_PEM.trim().replace(/\n/g, ' ')
-    const auth = await guard.verify(call(token, { peerAddress: '127.0.0.1', headers: { 'x-ssl-client-cert': spaced } }))
+    const auth = await guard.verify(requestLike({ token: token, peerAddress: '127.0.0.1', headers: { 'x-ssl-client-cert': spaced } }))
     expect(auth.binding.mtls).toEqual({ x5tS256: FIXTURE_THUMBPRINT })
   })
 
   it('D14 a chain in the wrong order (intermediate first): the first certificate is taken as the leaf → 401 invalid_token', async () => {
     const guard = proxiedGuard('x-amzn-mtls-clientcert')
     const token = await certificateBoundToken(issuer, client.thumbprint)
-    await expectInvalidToken(
-      guard.verify(call(token, { peerAddress: '127.0.0.1', headers: { 'x-amzn-mtls-clientcert': albChain(intermediate.cert, client.cert) } })),
-      'ERR_MTLS_CERTIFICATE_MISMATCH',
-    )
+    await expectRefusal(guard.verify(requestLike({ token: token, peerAddress: '127.0.0.1', headers: { 'x-amzn-mtls-clientcert': albChain(intermediate.cert, client.cert) } })), invalidToken('ERR_MTLS_CERTIFICATE_MISMATCH', INVALID_TOKEN_CHALLENGE))
   })
 
   it('RFC 9440 client-cert from a trusted proxy gives the right thumbprint', async () => {
     const guard = proxiedGuard('client-cert')
     const token = await certificateBoundToken(issuer, client.thumbprint)
-    const auth = await guard.verify(call(token, { peerAddress: '127.0.0.1', headers: { 'client-cert': rfc9440(client.der) } }))
+    const auth = await guard.verify(requestLike({ token: token, peerAddress: '127.0.0.1', headers: { 'client-cert': rfc9440(client.der) } }))
     expect(auth.binding.mtls).toEqual({ x5tS256: client.thumbprint })
   })
 
   it('a custom { name, format } header is read under its own name only', async () => {
     const guard = proxiedGuard({ name: 'X-Client-Certificate', format: 'nginx' })
     const token = await certificateBoundToken(issuer, client.thumbprint)
-    const auth = await guard.verify(call(token, { peerAddress: '127.0.0.1', headers: { 'x-client-certificate': nginxEscaped(client.cert) } }))
+    const auth = await guard.verify(requestLike({ token: token, peerAddress: '127.0.0.1', headers: { 'x-client-certificate': nginxEscaped(client.cert) } }))
     expect(auth.binding.mtls).toEqual({ x5tS256: client.thumbprint })
-    await expectInvalidToken(
-      guard.verify(call(token, { peerAddress: '127.0.0.1', headers: { 'x-ssl-client-cert': nginxEscaped(client.cert) } })),
-      'ERR_MTLS_CERTIFICATE_MISSING',
-    )
+    await expectRefusal(guard.verify(requestLike({ token: token, peerAddress: '127.0.0.1', headers: { 'x-ssl-client-cert': nginxEscaped(client.cert) } })), invalidToken('ERR_MTLS_CERTIFICATE_MISSING', INVALID_TOKEN_CHALLENGE))
   })
 
   it('D05 spoofed certificate headers from an untrusted peer are ignored → 401 ERR_MTLS_CERTIFICATE_MISSING', async () => {
@@ -286,10 +272,10 @@ describe.each(backends)('certificates from a trusted proxy ($name)', ({ createGu
     for (const [proxy, headers] of spoofs) {
       const guard = createGuard(mtlsOptions(issuer, { proxy }))
       for (const peerAddress of ['203.0.113.7', '127.0.0.1', '::1', '11.0.0.1', '::ffff:203.0.113.7', 'not-an-ip', '']) {
-        await expectInvalidToken(guard.verify(call(token, { peerAddress, headers })), 'ERR_MTLS_CERTIFICATE_MISSING')
+        await expectRefusal(guard.verify(requestLike({ token: token, peerAddress, headers })), invalidToken('ERR_MTLS_CERTIFICATE_MISSING', INVALID_TOKEN_CHALLENGE))
       }
       // No peer address at all (a Fetch Request, or an adapter that does not know it): never trusted.
-      await expectInvalidToken(guard.verify(call(token, { headers })), 'ERR_MTLS_CERTIFICATE_MISSING')
+      await expectRefusal(guard.verify(requestLike({ token: token, headers })), invalidToken('ERR_MTLS_CERTIFICATE_MISSING', INVALID_TOKEN_CHALLENGE))
     }
   })
 
@@ -305,7 +291,7 @@ describe.each(backends)('certificates from a trusted proxy ($name)', ({ createGu
     }
     for (const proxy of [undefined, { trusted: ['loopback'] }]) {
       const guard = createGuard(mtlsOptions(issuer, proxy === undefined ? {} : { proxy }))
-      await expectInvalidToken(guard.verify(call(token, { peerAddress: '127.0.0.1', headers })), 'ERR_MTLS_CERTIFICATE_MISSING')
+      await expectRefusal(guard.verify(requestLike({ token: token, peerAddress: '127.0.0.1', headers })), invalidToken('ERR_MTLS_CERTIFICATE_MISSING', INVALID_TOKEN_CHALLENGE))
     }
     // A certificate header with nobody trusted to send it could never apply: refused at creation.
     expect(() => createGuard(mtlsOptions(issuer, { proxy: { certificateHeader: 'x-ssl-client-cert' } }))).toThrow(/"proxy.certificateHeader" is read only from trusted proxies/)
@@ -324,11 +310,11 @@ describe.each(backends)('certificates from a trusted proxy ($name)', ({ createGu
     for (const { trusted, yes, no } of cases) {
       const guard = createGuard(mtlsOptions(issuer, { proxy: { trusted, certificateHeader: 'x-ssl-client-cert' } }))
       for (const peerAddress of yes) {
-        const auth = await guard.verify(call(token, { peerAddress, headers }))
+        const auth = await guard.verify(requestLike({ token: token, peerAddress, headers }))
         expect(auth.binding.mtls, `${peerAddress} in ${trusted.join(',')}`).toEqual({ x5tS256: client.thumbprint })
       }
       for (const peerAddress of no) {
-        await expectInvalidToken(guard.verify(call(token, { peerAddress, headers })), 'ERR_MTLS_CERTIFICATE_MISSING')
+        await expectRefusal(guard.verify(requestLike({ token: token, peerAddress, headers })), invalidToken('ERR_MTLS_CERTIFICATE_MISSING', INVALID_TOKEN_CHALLENGE))
       }
     }
   })
@@ -336,28 +322,25 @@ describe.each(backends)('certificates from a trusted proxy ($name)', ({ createGu
   it('MTLS-06 a trusted proxy forwarding another certificate → 401 invalid_token (the stolen-token case through a proxy)', async () => {
     const guard = proxiedGuard('x-ssl-client-cert')
     const token = await certificateBoundToken(issuer, client.thumbprint)
-    await expectInvalidToken(
-      guard.verify(call(token, { peerAddress: '127.0.0.1', headers: { 'x-ssl-client-cert': nginxEscaped(attacker.cert) } })),
-      'ERR_MTLS_CERTIFICATE_MISMATCH',
-    )
+    await expectRefusal(guard.verify(requestLike({ token: token, peerAddress: '127.0.0.1', headers: { 'x-ssl-client-cert': nginxEscaped(attacker.cert) } })), invalidToken('ERR_MTLS_CERTIFICATE_MISMATCH', INVALID_TOKEN_CHALLENGE))
   })
 
   it('a repeated certificate header from a trusted peer → no certificate → 401 invalid_token', async () => {
     const guard = proxiedGuard('x-ssl-client-cert')
     const token = await certificateBoundToken(issuer, client.thumbprint)
     const headers = { 'x-ssl-client-cert': [nginxEscaped(client.cert), nginxEscaped(client.cert)] }
-    await expectInvalidToken(guard.verify(call(token, { peerAddress: '127.0.0.1', headers })), 'ERR_MTLS_CERTIFICATE_MISSING')
+    await expectRefusal(guard.verify(requestLike({ token: token, peerAddress: '127.0.0.1', headers })), invalidToken('ERR_MTLS_CERTIFICATE_MISSING', INVALID_TOKEN_CHALLENGE))
   })
 
   it('a Fetch Request carries no peer address, so its certificate headers are never believed', async () => {
     const guard = proxiedGuard('x-ssl-client-cert', ['0.0.0.0/0', '::/0'])
     const token = await certificateBoundToken(issuer, client.thumbprint)
     const request = new Request(API, { headers: { authorization: `Bearer ${token}`, 'x-ssl-client-cert': nginxEscaped(client.cert) } })
-    await expectInvalidToken(guard.verify(request), 'ERR_MTLS_CERTIFICATE_MISSING')
+    await expectRefusal(guard.verify(request), invalidToken('ERR_MTLS_CERTIFICATE_MISSING', INVALID_TOKEN_CHALLENGE))
   })
 })
 
-describe.each(backends)('option proxy.certificateHeader ($name)', ({ createGuard }) => {
+describe('option proxy.certificateHeader', () => {
   const options = (proxy: unknown) => mtlsOptions(issuer, { proxy: proxy as NonNullable<GuardOptions['proxy']> })
 
   it('takes the four built-in names, in any case', () => {

@@ -9,7 +9,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createDPoPProof, createLocalIssuer, createTestCertificate, sendRaw, serve, type LocalIssuer, type TestCertificate } from '@fapi-guard/testing'
 import { createGuard, isGuardError, requestFromNode, type Guard, type GuardOptions, type RequestLike } from '../../src/node/index.js'
-import { createClient, dpopRequest, expectRefused, guardOptions, invalidProof, TestClock, type Client } from '../support/dpop-kit.js'
+import { createClient, guardOptions, invalidProof, type Client } from '../support/dpop-kit.js'
+import { API, TestClock, requestLike, refusal, expectRefusal } from '../support/kit.js'
 
 const BAD_REQUEST = { status: 400, error: 'invalid_request', code: 'ERR_REQUEST_INVALID' } as const
 
@@ -171,13 +172,13 @@ describe('URL: RequestLike.url handed in by users', () => {
     ['URL-07 not http(s)', 'ws://api.example/public', 'the request URL is not http or https'],
     ['URL-08 not absolute', '/public', 'the request URL is not absolute'],
   ])('%s: a DPoP request is refused with 400', async (_, url, description) => {
-    const request = dpopRequest({ token: client.token, proof: await proofFor(PUBLIC), url })
-    const error = await expectRefused(guard, request, BAD_REQUEST)
+    const request = requestLike({ scheme: 'DPoP', token: client.token, proof: await proofFor(PUBLIC), url })
+    const error = await expectRefusal(guard.verify(request), BAD_REQUEST)
     expect(error.description).toBe(description)
   })
 
   it('URL-09 the same URL without userinfo, fragment or dot segments is accepted', async () => {
-    await expect(guard.verify(dpopRequest({ token: client.token, proof: await proofFor(PUBLIC), url: `${PUBLIC}?q=1` }))).resolves.toBeDefined()
+    await expect(guard.verify(requestLike({ scheme: 'DPoP', token: client.token, proof: await proofFor(PUBLIC), url: `${PUBLIC}?q=1` }))).resolves.toBeDefined()
   })
 })
 
@@ -189,21 +190,21 @@ describe('FWD: forwarded values are taken from the outermost trusted proxy, neve
     return createGuard(guardOptions(issuer, clock, { proxy }))
   }
   async function behind(htu: string, headers: Record<string, string | string[]>, peerAddress = PROXY): Promise<RequestLike> {
-    return dpopRequest({ token: client.token, proof: await proofFor(htu), url: INTERNAL, headers, peerAddress })
+    return requestLike({ scheme: 'DPoP', token: client.token, proof: await proofFor(htu), url: INTERNAL, headers, peerAddress })
   }
 
   it('FWD-01 one trusted proxy that appends: a client-written X-Forwarded-Host/Proto before its own is not used', async () => {
     const guard = guardWith({ trusted: ['10.0.0.0/8'] })
     const headers = { 'x-forwarded-host': 'evil.example, api.example.com', 'x-forwarded-proto': 'http, https', 'x-forwarded-for': '203.0.113.9' }
     await expect(guard.verify(await behind(PUBLIC, headers))).resolves.toBeDefined()
-    await expectRefused(guard, await behind('http://evil.example/x', headers), invalidProof('ERR_DPOP_HTU_MISMATCH'))
+    await expectRefusal(guard.verify(await behind('http://evil.example/x', headers)), invalidProof('ERR_DPOP_HTU_MISMATCH'))
   })
 
   it('FWD-02 the same, as separate field lines', async () => {
     const guard = guardWith({ trusted: ['10.0.0.0/8'] })
     const headers = { 'x-forwarded-host': ['evil.example', 'api.example.com'], 'x-forwarded-proto': ['http', 'https'] }
     await expect(guard.verify(await behind(PUBLIC, headers))).resolves.toBeDefined()
-    await expectRefused(guard, await behind('http://evil.example/x', headers), invalidProof('ERR_DPOP_HTU_MISMATCH'))
+    await expectRefusal(guard.verify(await behind('http://evil.example/x', headers)), invalidProof('ERR_DPOP_HTU_MISMATCH'))
   })
 
   it('FWD-03 two trusted proxies, both appending: X-Forwarded-For counts the hops, the outer proxy\'s element counts', async () => {
@@ -211,8 +212,8 @@ describe('FWD: forwarded values are taken from the outermost trusted proxy, neve
     // client 203.0.113.9 → edge 10.0.0.1 (writes api.example.com) → inner 10.0.0.7 (appends edge.internal) → us
     const headers = { 'x-forwarded-for': '198.51.100.1, 203.0.113.9, 10.0.0.1', 'x-forwarded-host': 'evil.example, api.example.com, edge.internal', 'x-forwarded-proto': 'http, https, http' }
     await expect(guard.verify(await behind(PUBLIC, headers))).resolves.toBeDefined()
-    await expectRefused(guard, await behind('http://edge.internal/x', headers), invalidProof('ERR_DPOP_HTU_MISMATCH'))
-    await expectRefused(guard, await behind('http://evil.example/x', headers), invalidProof('ERR_DPOP_HTU_MISMATCH'))
+    await expectRefusal(guard.verify(await behind('http://edge.internal/x', headers)), invalidProof('ERR_DPOP_HTU_MISMATCH'))
+    await expectRefusal(guard.verify(await behind('http://evil.example/x', headers)), invalidProof('ERR_DPOP_HTU_MISMATCH'))
   })
 
   it('FWD-04 a proxy that overwrites instead of appending: its single value counts', async () => {
@@ -225,16 +226,16 @@ describe('FWD: forwarded values are taken from the outermost trusted proxy, neve
     const guard = guardWith({ trusted: ['10.0.0.0/8'], forwardedHeaders: 'forwarded' })
     const spoofed = { forwarded: 'for=198.51.100.1;host=evil.example;proto=http, for=203.0.113.9;host=api.example.com;proto=https' }
     await expect(guard.verify(await behind(PUBLIC, spoofed))).resolves.toBeDefined()
-    await expectRefused(guard, await behind('http://evil.example/x', spoofed), invalidProof('ERR_DPOP_HTU_MISMATCH'))
+    await expectRefusal(guard.verify(await behind('http://evil.example/x', spoofed)), invalidProof('ERR_DPOP_HTU_MISMATCH'))
     const twoHops = { forwarded: 'for=203.0.113.9;host=api.example.com;proto=https, for="10.0.0.1:4711";host=edge.internal;proto=http' }
     await expect(guard.verify(await behind(PUBLIC, twoHops))).resolves.toBeDefined()
   })
 
   it('FWD-06 the family the proxies do not write is never read: Forwarded under x-forwarded, X-Forwarded-* under forwarded', async () => {
     const xForwarded = guardWith({ trusted: ['10.0.0.0/8'] })
-    await expectRefused(xForwarded, await behind(PUBLIC, { forwarded: 'host=api.example.com;proto=https' }), invalidProof('ERR_DPOP_HTU_MISMATCH'))
+    await expectRefusal(xForwarded.verify(await behind(PUBLIC, { forwarded: 'host=api.example.com;proto=https' })), invalidProof('ERR_DPOP_HTU_MISMATCH'))
     const rfc7239 = guardWith({ trusted: ['10.0.0.0/8'], forwardedHeaders: 'forwarded' })
-    await expectRefused(rfc7239, await behind(PUBLIC, { 'x-forwarded-host': 'api.example.com', 'x-forwarded-proto': 'https' }), invalidProof('ERR_DPOP_HTU_MISMATCH'))
+    await expectRefusal(rfc7239.verify(await behind(PUBLIC, { 'x-forwarded-host': 'api.example.com', 'x-forwarded-proto': 'https' })), invalidProof('ERR_DPOP_HTU_MISMATCH'))
   })
 
   it.each([
@@ -247,7 +248,7 @@ describe('FWD: forwarded values are taken from the outermost trusted proxy, neve
     ['FWD-13 a Forwarded host with a path', { forwarded: 'host="api.example.com/x?";proto=https' }, 'the forwarded host is not a valid host[:port]'],
   ])('%s from a trusted proxy is a bad request (400), never a URL', async (_, headers, description) => {
     const guard = guardWith({ trusted: ['10.0.0.0/8'], forwardedHeaders: 'forwarded' in headers ? 'forwarded' : 'x-forwarded' })
-    const error = await expectRefused(guard, await behind(PUBLIC, headers), BAD_REQUEST)
+    const error = await expectRefusal(guard.verify(await behind(PUBLIC, headers)), BAD_REQUEST)
     expect(error.description).toBe(description)
   })
 })
@@ -256,7 +257,7 @@ describe('FWD: quoted strings cannot swallow what the proxies append', () => {
   const PROXY = '10.0.0.7'
   const PUBLIC = 'https://api.example.com/x'
   async function behind(guard: Guard, htu: string, headers: Record<string, string>): Promise<unknown> {
-    return guard.verify(dpopRequest({ token: client.token, proof: await proofFor(htu), url: 'http://10.0.0.5:8080/x', headers, peerAddress: PROXY }))
+    return guard.verify(requestLike({ scheme: 'DPoP', token: client.token, proof: await proofFor(htu), url: 'http://10.0.0.5:8080/x', headers, peerAddress: PROXY }))
   }
 
   it('FWD-16 a Forwarded line a client left inside an open quote, the proxy appending to it, is a bad request (400)', async () => {

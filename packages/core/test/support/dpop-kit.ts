@@ -1,38 +1,19 @@
 /**
- * Helpers for the DPoP suite (test/binding, test/replay, test/request/proxy-*): a frozen clock, a guard
- * wired to a local issuer, DPoP-bound tokens, requests, hand-built proofs, and refusal assertions.
+ * Helpers for the DPoP suites (test/binding, test/replay, test/request/proxy-*), on top of `kit.ts`: a guard
+ * wired to a local issuer, DPoP-bound tokens, clients that make proofs, hand-built proofs, DPoP challenges.
  */
 import { generateKeyPairSync, sign as nodeSign, type KeyObject } from 'node:crypto'
 import { calculateJwkThumbprint, type JWK } from 'jose'
-import { expect } from 'vitest'
 import { accessTokenHash, createDPoPKey, createDPoPProof, type DPoPKey, type DPoPProofOptions, type LocalIssuer } from '@fapi-guard/testing'
 import type { Guard } from '../../src/pipeline/guard.js'
-import type { GuardError } from '../../src/errors/guard-error.js'
-import type { ErrorCode, GuardErrorStatus, OAuthErrorCode } from '../../src/errors/codes.js'
+import type { ErrorCode, OAuthErrorCode } from '../../src/errors/codes.js'
 import type { GuardOptions } from '../../src/options/types.js'
-import type { AuthContext, RequestLike } from '../../src/types.js'
+import type { RequestLike } from '../../src/types.js'
+import { b64u, segment, type Signer } from './jws.js'
+import { API, requestLike, type ExpectedRefusal, type TestClock } from './kit.js'
 
-/** Frozen "now" of the suite, in seconds (2027-01-15). */
-export const NOW = 1_800_000_000
-/** The protected resource the proofs address. */
-export const API = 'https://api.example.test/accounts'
 /** The `algs` every default (fapi2) guard advertises. */
 export const ALGS = 'PS256 ES256 EdDSA Ed25519'
-
-/** An injectable clock: `now` in milliseconds (the guard's `clock` option), moved by hand, never by sleeping. */
-export class TestClock {
-  ms: number
-  constructor(seconds = NOW) {
-    this.ms = seconds * 1000
-  }
-  readonly now = (): number => this.ms
-  get seconds(): number {
-    return Math.floor(this.ms / 1000)
-  }
-  advance(seconds: number): void {
-    this.ms += seconds * 1000
-  }
-}
 
 /** The options of a guard on the local issuer with a test clock, plus `extra`. */
 export function guardOptions(issuer: LocalIssuer, clock: TestClock, extra: Partial<GuardOptions> = {}): GuardOptions {
@@ -47,29 +28,6 @@ export function boundToken(
   options: { claims?: Record<string, unknown>; expiresIn?: number } = {},
 ): Promise<string> {
   return issuer.mint({ cnf: { jkt }, ...options.claims }, { now: clock.seconds, expiresIn: options.expiresIn ?? 3600 })
-}
-
-/** What a test request carries. */
-export interface RequestParts {
-  readonly token: string
-  readonly proof?: string | readonly string[] | undefined
-  readonly scheme?: string
-  readonly method?: string
-  readonly url?: string
-  readonly headers?: Record<string, string | readonly string[]>
-  readonly peerAddress?: string
-}
-
-/** A `RequestLike` with `Authorization: <scheme> <token>` and `DPoP: <proof>` (when given). */
-export function dpopRequest(parts: RequestParts): RequestLike {
-  const headers: Record<string, string | readonly string[]> = { authorization: `${parts.scheme ?? 'DPoP'} ${parts.token}`, ...parts.headers }
-  if (parts.proof !== undefined) headers.dpop = parts.proof
-  return {
-    method: parts.method ?? 'GET',
-    url: parts.url ?? API,
-    headers,
-    ...(parts.peerAddress !== undefined && { peerAddress: parts.peerAddress }),
-  }
 }
 
 /** A client of the guard: its DPoP key, a token bound to it, and a proof maker with the suite's defaults. */
@@ -97,7 +55,8 @@ export async function createClient(
     proof,
     async request(overrides = {}) {
       const { requestUrl, requestMethod, ...proofOverrides } = overrides
-      return dpopRequest({
+      return requestLike({
+        scheme: 'DPoP',
         token,
         proof: await proof(proofOverrides),
         method: requestMethod ?? proofOverrides.method ?? 'GET',
@@ -105,40 +64,6 @@ export async function createClient(
       })
     },
   }
-}
-
-/** The `GuardError` a verification rejects with (fails the test when it resolves). */
-export async function refusal(promise: Promise<AuthContext>): Promise<GuardError> {
-  let result: AuthContext
-  try {
-    result = await promise
-  } catch (error) {
-    expect((error as Error).name).toBe('GuardError')
-    return error as GuardError
-  }
-  throw new Error(`expected a refusal, got an AuthContext for ${result.issuer}`)
-}
-
-/** What a refusal must carry. */
-export interface Expected {
-  readonly status: GuardErrorStatus
-  readonly error: OAuthErrorCode | undefined
-  readonly code: ErrorCode
-  /** Exact `www-authenticate`, or a pattern. */
-  readonly challenge?: string | RegExp
-}
-
-/** Verifies and checks the refusal; returns it for further checks. */
-export async function expectRefused(guard: Guard, request: RequestLike, expected: Expected): Promise<GuardError> {
-  const error = await refusal(guard.verify(request))
-  expect({ status: error.status, error: error.error, code: error.code }).toEqual({
-    status: expected.status,
-    error: expected.error,
-    code: expected.code,
-  })
-  if (typeof expected.challenge === 'string') expect(error.headers['www-authenticate']).toBe(expected.challenge)
-  else if (expected.challenge !== undefined) expect(error.headers['www-authenticate']).toMatch(expected.challenge)
-  return error
 }
 
 function escape(text: string): string {
@@ -155,7 +80,7 @@ export function dpopChallenge(error: OAuthErrorCode, description?: string, algs 
 }
 
 /** 401 `invalid_dpop_proof` with `code`, in the DPoP challenge. */
-export function invalidProof(code: ErrorCode): Expected {
+export function invalidProof(code: ErrorCode): ExpectedRefusal {
   return { status: 401, error: 'invalid_dpop_proof', code, challenge: dpopChallenge('invalid_dpop_proof') }
 }
 
@@ -169,11 +94,6 @@ export function headerCount(headers: Readonly<Record<string, string>>, name: str
 
 // ---------------------------------------------------------------------------------------------------
 // Hand-built proofs (what createDPoPProof refuses to make: `alg: none`, HMAC, wrong key types, …)
-
-/** base64url without padding. */
-export function b64u(data: string | Uint8Array): string {
-  return Buffer.from(data).toString('base64url')
-}
 
 /** A proof key held by node:crypto, with its private JWK (`d`) at hand. */
 export interface NodeProofKey {
@@ -195,9 +115,6 @@ export async function nodeProofKey(): Promise<NodeProofKey> {
   }
 }
 
-/** A signer over the JWS signing input. */
-export type Signer = (input: string) => Uint8Array | Promise<Uint8Array>
-
 /** ES256 (raw r‖s) with a node:crypto P-256 key. */
 export function es256Signer(key: KeyObject): Signer {
   return (input) => new Uint8Array(nodeSign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }))
@@ -218,7 +135,6 @@ export function dpopKeySigner(key: DPoPKey): Signer {
 
 /** Builds a compact JWS by hand; header and payload as objects or raw JSON text. */
 export async function handProof(header: unknown, payload: unknown, signer: Signer | null): Promise<string> {
-  const segment = (value: unknown) => b64u(typeof value === 'string' ? value : JSON.stringify(value))
   const input = `${segment(header)}.${segment(payload)}`
   return `${input}.${signer === null ? '' : b64u(await signer(input))}`
 }
@@ -226,18 +142,4 @@ export async function handProof(header: unknown, payload: unknown, signer: Signe
 /** The claims of a valid proof for `API` at `iat`, bound to `token`. */
 export function proofClaims(token: string, iat: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { jti: crypto.randomUUID(), htm: 'GET', htu: API, iat, ath: accessTokenHash(token), ...extra }
-}
-
-/** The three segments of a compact JWS. */
-export function segments(jws: string): [string, string, string] {
-  const [header = '', payload = '', signature = ''] = jws.split('.')
-  return [header, payload, signature]
-}
-
-/** The same JWS with the first signature byte changed (the signature no longer verifies). */
-export function corruptSignature(jws: string): string {
-  const [header, payload, signature] = segments(jws)
-  const bytes = Buffer.from(signature, 'base64url')
-  bytes[0] = (bytes[0] as number) ^ 0x01
-  return `${header}.${payload}.${bytes.toString('base64url')}`
 }

@@ -1,15 +1,13 @@
 /**
  * Helpers for the certificate-binding suite (test/binding/verify-certificate-binding, test/request/
- * read-certificate-header): the shared fixture certificate, a frozen clock, certificate-bound tokens,
- * requests with a client certificate or a proxy header, and the header formats proxies write.
+ * read-certificate-header), on top of `kit.ts`: the shared fixture certificate, certificate-bound tokens,
+ * and the header formats proxies write.
  */
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { expect } from 'vitest'
 import type { LocalIssuer } from '@fapi-guard/testing'
-import { isGuardError, type GuardError } from '../../src/errors/guard-error.js'
 import type { GuardOptions } from '../../src/options/types.js'
-import type { ClientCertificate, RequestLike } from '../../src/types.js'
+import { NOW, TestClock } from './kit.js'
 
 /**
  * `test/fixtures/client-cert.pem` (copied from the project's reference fixtures; the tests need nothing outside the repository).
@@ -20,14 +18,9 @@ export const FIXTURE_THUMBPRINT = 'zIEsPDi97JnbTIQy8khEc8EJz5GPYOBbwRNuOFodxJU'
 /** RFC 8705 §3.1/§3.2 example `x5t#S256`: 32 bytes, but non-canonical base64url (re-encodes as `…dg0`). */
 export const RFC8705_EXAMPLE_THUMBPRINT = 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2'
 
-/** Frozen "now" of the suite, in seconds (2027-01-15). */
-export const NOW = 1_800_000_000
-/** The protected resource every request addresses. */
-export const API = 'https://api.example.test/accounts'
-
 /** Options of a guard on the local issuer with the frozen clock, plus `extra`. */
 export function mtlsOptions(issuer: LocalIssuer, extra: Partial<GuardOptions> = {}): GuardOptions {
-  return { issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: issuer.audience, clock: () => NOW * 1000, ...extra }
+  return { issuer: issuer.issuer, jwksUri: issuer.jwksUri, audience: issuer.audience, clock: new TestClock().now, ...extra }
 }
 
 /** An access token with the given `cnf` (none when `undefined`), issued at the frozen now. */
@@ -38,48 +31,6 @@ export function tokenWith(issuer: LocalIssuer, cnf: Record<string, unknown> | un
 /** An access token bound to the certificate with thumbprint `x5tS256`. */
 export function certificateBoundToken(issuer: LocalIssuer, x5tS256: string): Promise<string> {
   return tokenWith(issuer, { 'x5t#S256': x5tS256 })
-}
-
-/** What a test request carries beside its token. */
-export interface CallParts {
-  readonly scheme?: 'Bearer' | 'DPoP'
-  /** The client certificate of the (simulated) TLS connection. */
-  readonly certificate?: ClientCertificate
-  readonly headers?: Record<string, string | string[]>
-  readonly peerAddress?: string
-  readonly proof?: string
-}
-
-/** A `RequestLike` for `GET API` with `Authorization: <scheme> <token>`. */
-export function call(token: string, parts: CallParts = {}): RequestLike {
-  const headers: Record<string, string | string[]> = { ...parts.headers, authorization: `${parts.scheme ?? 'Bearer'} ${token}` }
-  if (parts.proof !== undefined) headers.dpop = parts.proof
-  return {
-    method: 'GET',
-    url: API,
-    headers,
-    ...(parts.certificate !== undefined && { clientCertificate: parts.certificate }),
-    ...(parts.peerAddress !== undefined && { peerAddress: parts.peerAddress }),
-  }
-}
-
-/** Awaits `promise`, which must reject with a `GuardError`; returns it. */
-export async function refusal(promise: Promise<unknown>): Promise<GuardError> {
-  try {
-    await promise
-  } catch (error) {
-    expect(isGuardError(error), `expected a GuardError, got ${String(error)}`).toBe(true)
-    return error as GuardError
-  }
-  return expect.fail('expected a refusal, but the request was accepted')
-}
-
-/** Awaits a refusal and checks it is 401 `invalid_token` with `code`, in the body and the challenge. */
-export async function expectInvalidToken(promise: Promise<unknown>, code: string): Promise<GuardError> {
-  const error = await refusal(promise)
-  expect({ status: error.status, error: error.error, code: error.code }).toEqual({ status: 401, error: 'invalid_token', code })
-  expect(error.headers['www-authenticate']).toContain('error="invalid_token"')
-  return error
 }
 
 /** hex SHA-256 of bytes or text. */
