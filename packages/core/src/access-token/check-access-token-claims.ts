@@ -40,36 +40,75 @@ export function audienceDiagnosis(aud: unknown, audiences: ReadonlySet<string>):
   return new Diagnosis(`the token's "aud" is ${quote(aud)}; this API is ${expected.map(quote).join(', ')}${hint}`)
 }
 
+/**
+ * RFC 7519 §4.1.3 (JWTs, RFC 9068 §4 (4)) and RFC 7662 §2.2 (introspection answers): `aud` is a string or
+ * an array of strings, one of which is a configured audience. Shared by both paths.
+ */
+export function audienceMatches(aud: unknown, audiences: ReadonlySet<string>): boolean {
+  const list = typeof aud === 'string' ? [aud] : aud
+  return Array.isArray(list) && list.every((item) => typeof item === 'string') && list.some((item) => audiences.has(item))
+}
+
 /** RFC 9068 §4 (4), RFC 7519 §4.1.3: `aud` (string or array of strings) contains a configured audience. */
 export function checkAudience(payload: Record<string, unknown>, rules: ClaimRules): void {
   if (rules.audienceClaim === 'client_id') return checkClientIdAudience(payload, rules)
   const { aud } = payload
-  const list = typeof aud === 'string' ? [aud] : aud
-  if (Array.isArray(list) && list.every((item) => typeof item === 'string') && list.some((item) => rules.audiences.has(item))) {
-    return
-  }
+  if (audienceMatches(aud, rules.audiences)) return
   throw new GuardError('ERR_JWT_AUDIENCE_INVALID', 'the "aud" claim does not name this resource server', { cause: audienceDiagnosis(aud, rules.audiences) })
 }
 
+/** Which time check failed, for the caller's refusal. */
+export type TimeFault = 'exp-type' | 'nbf-type' | 'iat-type' | 'expired' | 'lifetime' | 'not-yet-valid' | 'issued-in-future'
+
+/** The window the time claims must fall in. */
+export interface TimeRules {
+  readonly clockTolerance: number
+  readonly maxTokenLifetime: number
+}
+
 /**
- * RFC 9068 §4 (6), RFC 7519 §4.1.4–4.1.6: `exp` required and in the future, `nbf` and `iat` not in the
- * future, all within `clockTolerance`; `exp` no further ahead than `maxTokenLifetime`. `now` in seconds.
+ * RFC 7519 §4.1.4–4.1.6 for JWTs (RFC 9068 §4 (6)) and introspection answers (RFC 7662 §2.2): `exp`
+ * required, a number, in the future and no further ahead than `maxTokenLifetime`; `nbf` and `iat`, when
+ * present, numbers not in the future; all within `clockTolerance`. `now` in seconds. Shared by both
+ * paths; `fault` gives each its own refusal.
  */
-export function checkTimes(payload: Record<string, unknown>, now: number, rules: ClaimRules): void {
+export function checkTimeClaims(claims: Record<string, unknown>, now: number, rules: TimeRules, fault: (failed: TimeFault) => GuardError): void {
   // A clock answering NaN or ±Infinity would make every comparison below false and let expired tokens
-  // through: fail closed instead (the guard turns this into 401 invalid_token, never an acceptance).
+  // through: fail closed instead (the guard turns this into ERR_INTERNAL, never an acceptance).
   if (!Number.isFinite(now)) throw new TypeError('fapi-guard: option "clock" returned a time that is not a finite number')
-  const { exp, nbf, iat } = payload
+  const { exp, nbf, iat } = claims
   const tolerance = rules.clockTolerance
-  if (!isNumericDate(exp)) throw new GuardError('ERR_JWT_CLAIM_INVALID', 'the "exp" claim is missing or not a number')
-  if (nbf !== undefined && !isNumericDate(nbf)) throw new GuardError('ERR_JWT_CLAIM_INVALID', 'the "nbf" claim is not a number')
-  if (iat !== undefined && !isNumericDate(iat)) throw new GuardError('ERR_JWT_CLAIM_INVALID', 'the "iat" claim is not a number')
-  if (exp <= now - tolerance) throw new GuardError('ERR_JWT_EXPIRED', 'the access token has expired')
-  if (exp > now + rules.maxTokenLifetime + tolerance) {
-    throw new GuardError('ERR_JWT_LIFETIME_TOO_LONG', 'the "exp" claim lies further ahead than the longest accepted lifetime')
+  if (!isNumericDate(exp)) throw fault('exp-type')
+  if (nbf !== undefined && !isNumericDate(nbf)) throw fault('nbf-type')
+  if (iat !== undefined && !isNumericDate(iat)) throw fault('iat-type')
+  if (exp <= now - tolerance) throw fault('expired')
+  if (exp > now + rules.maxTokenLifetime + tolerance) throw fault('lifetime')
+  if (nbf !== undefined && nbf > now + tolerance) throw fault('not-yet-valid')
+  if (iat !== undefined && iat > now + tolerance) throw fault('issued-in-future')
+}
+
+function jwtTimeFault(failed: TimeFault): GuardError {
+  switch (failed) {
+    case 'exp-type':
+      return new GuardError('ERR_JWT_CLAIM_INVALID', 'the "exp" claim is missing or not a number')
+    case 'nbf-type':
+      return new GuardError('ERR_JWT_CLAIM_INVALID', 'the "nbf" claim is not a number')
+    case 'iat-type':
+      return new GuardError('ERR_JWT_CLAIM_INVALID', 'the "iat" claim is not a number')
+    case 'expired':
+      return new GuardError('ERR_JWT_EXPIRED', 'the access token has expired')
+    case 'lifetime':
+      return new GuardError('ERR_JWT_LIFETIME_TOO_LONG', 'the "exp" claim lies further ahead than the longest accepted lifetime')
+    case 'not-yet-valid':
+      return new GuardError('ERR_JWT_NOT_YET_VALID', 'the access token is not valid yet ("nbf")')
+    case 'issued-in-future':
+      return new GuardError('ERR_JWT_ISSUED_IN_FUTURE', 'the "iat" claim is in the future')
   }
-  if (nbf !== undefined && nbf > now + tolerance) throw new GuardError('ERR_JWT_NOT_YET_VALID', 'the access token is not valid yet ("nbf")')
-  if (iat !== undefined && iat > now + tolerance) throw new GuardError('ERR_JWT_ISSUED_IN_FUTURE', 'the "iat" claim is in the future')
+}
+
+/** RFC 9068 §4 (6): the time claims of a JWT access token. */
+export function checkTimes(payload: Record<string, unknown>, now: number, rules: ClaimRules): void {
+  checkTimeClaims(payload, now, rules, jwtTimeFault)
 }
 
 const STRING_CLAIMS = ['sub', 'client_id', 'jti'] as const

@@ -4,7 +4,7 @@ import type { CryptoBackend } from '../keys/crypto-backend.js'
 import type { IssuerKeyStore } from '../keys/issuer-key-store.js'
 import type { JWTAccessTokenClaims } from '../types.js'
 import { checkAudience, checkIssuer, checkRequiredClaims, checkTimes, type ClaimRules } from './check-access-token-claims.js'
-import { checkAlg, checkCrit, checkKid, checkTyp, type HeaderRules } from './check-access-token-header.js'
+import { checkAccessTokenHeader, type HeaderRules } from './check-jws-header.js'
 import { parseCompactJWS } from './parse-compact-jws.js'
 import { readScopes } from './check-scopes.js'
 import type { LRUCache } from 'lru-cache'
@@ -73,10 +73,7 @@ export async function verifyJWTAccessToken(
     return cached
   }
   const { header, payload, signingInput, signature } = parseCompactJWS(token)
-  checkTyp(header, rules)
-  const alg = checkAlg(header, rules)
-  checkCrit(header)
-  const kid = checkKid(header)
+  const { alg, kid } = checkAccessTokenHeader(header, rules)
   const issuer = checkIssuer(payload, rules.keyStores)
   checkAudience(payload, rules)
   checkTimes(payload, now, rules)

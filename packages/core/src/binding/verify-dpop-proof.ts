@@ -1,6 +1,6 @@
 import type { JWK } from 'jose'
 import { LRUCache } from 'lru-cache'
-import { normalizeTyp } from '../access-token/check-access-token-header.js'
+import { checkAlg, checkCrit, checkTyp } from '../access-token/check-jws-header.js'
 import { parseCompactJWS, type CompactJWS } from '../access-token/parse-compact-jws.js'
 import { Diagnosis, quote } from '../errors/diagnosis.js'
 import { GuardError, isGuardError } from '../errors/guard-error.js'
@@ -83,23 +83,20 @@ export function parseProof(proof: string): CompactJWS {
   } catch {
     throw invalid('ERR_DPOP_PROOF_MALFORMED', 'the DPoP proof is not a well-formed JWT')
   }
-  if ('crit' in parsed.header) throw invalid('ERR_DPOP_PROOF_MALFORMED', 'the DPoP proof header "crit" names extensions not understood')
+  checkCrit(parsed.header, () => invalid('ERR_DPOP_PROOF_MALFORMED', 'the DPoP proof header "crit" names extensions not understood'))
   return parsed
 }
 
+const DPOP_JWT: ReadonlySet<string | undefined> = new Set(['dpop+jwt'])
+
 /** §4.3 check 4: `typ` is `dpop+jwt` (media-type comparison). */
 export function checkProofTyp(header: Record<string, unknown>): void {
-  if (typeof header.typ !== 'string' || normalizeTyp(header.typ) !== 'dpop+jwt') {
-    throw invalid('ERR_DPOP_TYP_INVALID', 'the DPoP proof "typ" is not "dpop+jwt"')
-  }
+  checkTyp(header, DPOP_JWT, () => invalid('ERR_DPOP_TYP_INVALID', 'the DPoP proof "typ" is not "dpop+jwt"'))
 }
 
 /** §4.3 check 5: `alg` is an allowed asymmetric algorithm; `none` and HMAC never are. */
 export function checkProofAlg(header: Record<string, unknown>, rules: DPoPRules): string {
-  if (typeof header.alg !== 'string' || !rules.algorithms.has(header.alg)) {
-    throw invalid('ERR_DPOP_ALG_NOT_ALLOWED', 'the DPoP proof "alg" is not an allowed algorithm')
-  }
-  return header.alg
+  return checkAlg(header, rules.algorithms, () => invalid('ERR_DPOP_ALG_NOT_ALLOWED', 'the DPoP proof "alg" is not an allowed algorithm'))
 }
 
 /**

@@ -1,4 +1,4 @@
-import { audienceDiagnosis } from '../access-token/check-access-token-claims.js'
+import { audienceDiagnosis, audienceMatches, checkTimeClaims, type TimeFault } from '../access-token/check-access-token-claims.js'
 import { Diagnosis, quote, trailingSlashHint } from '../errors/diagnosis.js'
 import { GuardError } from '../errors/guard-error.js'
 import { isPlainObject } from '../lib/encoding.js'
@@ -20,6 +20,20 @@ export interface IntrospectionClaimRules {
  */
 const ACCESS_TOKEN_TYPES: ReadonlySet<string> = new Set(['bearer', 'dpop', 'access_token', 'urn:ietf:params:oauth:token-type:access_token'])
 
+/** The refusal of an introspection answer whose time claims fail (the JWT path's checks, one code). */
+function introspectionTimeFault(failed: TimeFault): GuardError {
+  const description: Record<TimeFault, string> = {
+    'exp-type': 'the introspection response has no numeric "exp"',
+    'nbf-type': 'the introspection "nbf" is not a number',
+    'iat-type': 'the introspection "iat" is not a number',
+    expired: 'the access token has expired',
+    lifetime: 'the introspection "exp" lies further ahead than the longest accepted lifetime',
+    'not-yet-valid': 'the access token is not valid yet ("nbf")',
+    'issued-in-future': 'the introspection "iat" is in the future',
+  }
+  return new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', description[failed])
+}
+
 /** RFC 7662 §2.2: `active` must be the boolean `true`; `false`, a string, a number or nothing means inactive (E02, E13). */
 export function isActive(response: Record<string, unknown>): boolean {
   return response.active === true
@@ -28,7 +42,7 @@ export function isActive(response: Record<string, unknown>): boolean {
 /**
  * What an active introspection result must still satisfy here (RFC 7662 §2.2, RFC 9700 §2.3): `exp`
  * present, a finite number of seconds, in the future and not further ahead than `maxTokenLifetime`;
- * `nbf` not in the future; `iss`, when present, the issuer asked; `aud` naming this resource server
+ * `nbf` and `iat` numbers not in the future (the time checks JWTs get, `checkTimeClaims`); `iss`, when present, the issuer asked; `aud` naming this resource server
  * (required unless `requireAudience` is off, as RFC 9068 §4 requires of a JWT: a refresh token is
  * active too, and oidc-provider describes it without `aud` or `token_type`); `token_type`, when
  * present, an access-token type; `sub`, `client_id` strings when present; a `token_type` of DPoP only
@@ -40,18 +54,8 @@ export function checkIntrospectionClaims(
   now: number,
   rules: IntrospectionClaimRules,
 ): void {
-  const { exp, nbf, iss, aud } = response
-  const tolerance = rules.clockTolerance
-  if (typeof exp !== 'number' || !Number.isFinite(exp)) {
-    throw new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', 'the introspection response has no numeric "exp"')
-  }
-  if (exp <= now - tolerance) throw new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', 'the access token has expired')
-  if (exp > now + rules.maxTokenLifetime + tolerance) {
-    throw new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', 'the introspection "exp" lies further ahead than the longest accepted lifetime')
-  }
-  if (nbf !== undefined && !(typeof nbf === 'number' && nbf <= now + tolerance)) {
-    throw new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', 'the access token is not valid yet ("nbf")')
-  }
+  const { iss, aud } = response
+  checkTimeClaims(response, now, rules, introspectionTimeFault)
   if (iss !== undefined && iss !== issuer) {
     throw new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', 'the introspection "iss" is not the issuer that was asked', {
       cause: new Diagnosis(`the introspection "iss" is ${quote(iss)}; the issuer asked is ${quote(issuer)}${typeof iss === 'string' ? trailingSlashHint(iss, issuer) : ''}`),
@@ -61,8 +65,7 @@ export function checkIntrospectionClaims(
     throw new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', 'the introspection answer has no "aud" naming this resource server')
   }
   if (aud !== undefined) {
-    const list = typeof aud === 'string' ? [aud] : aud
-    if (!Array.isArray(list) || !list.some((item) => typeof item === 'string' && rules.audiences.has(item))) {
+    if (!audienceMatches(aud, rules.audiences)) {
       throw new GuardError('ERR_INTROSPECTION_CLAIM_INVALID', 'the introspection "aud" does not name this resource server', {
         cause: audienceDiagnosis(aud, rules.audiences),
       })

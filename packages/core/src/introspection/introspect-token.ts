@@ -1,4 +1,4 @@
-import { normalizeTyp } from '../access-token/check-access-token-header.js'
+import { checkAlg, checkCrit, checkKid, checkTyp } from '../access-token/check-jws-header.js'
 import { parseCompactJWS } from '../access-token/parse-compact-jws.js'
 import { GuardError, isGuardError } from '../errors/guard-error.js'
 import type { CryptoBackend } from '../keys/crypto-backend.js'
@@ -10,6 +10,8 @@ import { fetchDocument, HTTPExchangeError } from '../lib/http.js'
 import { ClientAuthenticator, type ClientCredentials } from './authenticate-client.js'
 import type { IntrospectionCacheStore } from './introspection-cache.js'
 
+
+const INTROSPECTION_JWT: ReadonlySet<string | undefined> = new Set(['token-introspection+jwt'])
 /** Largest introspection response read, in bytes. */
 export const MAX_INTROSPECTION_RESPONSE_BYTES = 256 * 1024
 const JWT_MEDIA_TYPE = 'application/token-introspection+jwt'
@@ -165,16 +167,14 @@ export class TokenIntrospector {
       throw refuse('is not a compact JWS')
     }
     const { header, payload, signature, signingInput } = jws
-    if (typeof header.typ !== 'string' || normalizeTyp(header.typ) !== 'token-introspection+jwt') {
-      throw refuse('has a "typ" other than "token-introspection+jwt"')
-    }
-    if (typeof header.alg !== 'string' || !rules.algorithms.has(header.alg)) throw refuse('is signed with an algorithm not allowed')
-    if ('crit' in header) throw refuse('names "crit" extensions not understood')
-    if (header.kid !== undefined && typeof header.kid !== 'string') throw refuse('has a "kid" that is not a string')
+    checkTyp(header, INTROSPECTION_JWT, () => refuse('has a "typ" other than "token-introspection+jwt"'))
+    const alg = checkAlg(header, rules.algorithms, () => refuse('is signed with an algorithm not allowed'))
+    checkCrit(header, () => refuse('names "crit" extensions not understood'))
+    const kid = checkKid(header, () => refuse('has a "kid" that is not a string'))
     let verified: boolean
     try {
-      const key = await rules.keyStore.resolve(header.kid as string | undefined, header.alg)
-      verified = await rules.backend.verify(header.alg, key.key, signature, signingInput)
+      const key = await rules.keyStore.resolve(kid, alg)
+      verified = await rules.backend.verify(alg, key.key, signature, signingInput)
     } catch (error) {
       if (isGuardError(error) && error.status === 503) throw error
       throw refuse('is signed with no key of the issuer')

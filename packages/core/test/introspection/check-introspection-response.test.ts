@@ -144,6 +144,27 @@ describe('introspection answers', () => {
     await expectRefusal(guard.verify(requestLike({ token: 'opaque-far' })), invalidToken('ERR_INTROSPECTION_CLAIM_INVALID', INVALID_TOKEN_CHALLENGE))
   })
 
+  // The time and audience checks are the JWT path's (checkTimeClaims, audienceMatches): an answer is held to what a JWT is.
+  it.each([
+    ['"iat" in the future', { iat: NOW + 60 }, 'the introspection "iat" is in the future'],
+    ['"iat" not a number', { iat: String(NOW) }, 'the introspection "iat" is not a number'],
+    ['"nbf" not a number', { nbf: 'soon' }, 'the introspection "nbf" is not a number'],
+    ['"aud" with a member that is not a string beside ours', { aud: [7, AUDIENCE] }, 'the introspection "aud" does not name this resource server'],
+  ])('%s → 401, as for a JWT', async (_name, members, description) => {
+    const clock = new TestClock()
+    const error = await expectRefusal(setup('opaque-shared', active(clock, members), {}, clock).verify(requestLike({ token: 'opaque-shared' })), invalidToken('ERR_INTROSPECTION_CLAIM_INVALID', INVALID_TOKEN_CHALLENGE))
+    expect(error.description).toBe(description)
+  })
+
+  it('"iat" inside the clock tolerance, or absent, is accepted', async () => {
+    const clock = new TestClock()
+    for (const iat of [NOW + 4, undefined]) {
+      const answer = active(clock, { iat })
+      if (iat === undefined) delete answer.iat
+      expect((await setup('opaque-iat', answer, {}, clock).verify(requestLike({ token: 'opaque-iat' }))).source).toBe('introspection')
+    }
+  })
+
   it('a foreign "iss" → 401 (exact comparison); "iss" omitted → accepted', async () => {
     const clock = new TestClock()
     for (const iss of ['https://evil.example.test', `${ISSUER}/`, ISSUER.toUpperCase(), 42]) {
