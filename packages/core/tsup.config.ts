@@ -1,6 +1,12 @@
 import { defineConfig, type Options } from 'tsup'
 
-const entry = { index: 'src/index.ts', 'node/index': 'src/node/index.ts' }
+// `adapter`: the `@fapi-guard/core/adapter` subpath for adapter authors, in both builds like `.`.
+const entry = {
+  index: 'src/index.ts',
+  'node/index': 'src/node/index.ts',
+  'adapter/index': 'src/adapter/index.ts',
+  'node/adapter': 'src/node/adapter.ts',
+}
 
 const code: Options = {
   entry,
@@ -23,7 +29,8 @@ export default defineConfig([
   // so a CommonJS consumer must never reach it.
   // Without splitting: tsup splits CommonJS by rewriting esbuild's ESM output with sucrase, which
   // breaks jose's `super(…), this.x = …` (a SyntaxError); each entry is whole instead, and a CommonJS
-  // process on Node only ever loads `node/index.cjs`.
+  // process on Node only ever loads `node/index.cjs` (and `node/adapter.cjs`: the state the two share —
+  // which guard verified an AuthContext — sits under a registered symbol, so both copies see it).
   { ...code, format: 'cjs', splitting: false, noExternal: ['jose'], clean: ['!**/*.js', '!**/*.d.{ts,cts,mts}'] },
   // Types, once for both formats. `types` (src/public.ts, every public name) is an entry so the
   // declarations both entry points share land in `types.d.ts`, not in a chunk named after whichever

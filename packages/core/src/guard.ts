@@ -30,6 +30,7 @@ import { checkUserAuthentication } from './authorization/check-user-authenticati
 import { describeDecision, type DecisionEvent } from './audit/decision-event.js'
 import { buildProtectedResourceMetadata, metadataLocation, type ProtectedResourceMetadata } from './metadata/protected-resource-metadata.js'
 import type { AuthContext, JWTAccessTokenClaims, RequestLike, VerifyOptions } from './types.js'
+import { rememberGuard } from './adapter/authorize.js'
 
 /** A configured resource-server guard. */
 export interface Guard {
@@ -356,6 +357,7 @@ class ResourceGuard implements Guard {
     try {
       const auth = await this.#verify(request, options, trace, interaction?.value)
       this.#report(request, trace, started, auth, undefined, interaction)
+      rememberGuard(auth, this)
       return auth
     } catch (error) {
       const refusal = this.#finalize(error, interaction?.value)

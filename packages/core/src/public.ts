@@ -1,8 +1,25 @@
 /** Every public name but `createGuard`, shared by both entry points (Web Crypto and Node). */
+import { checkRequirements as checkRouteRequirements } from './options.js'
+import { isGuard as isAnyGuard, type AdapterGuard as AnyAdapterGuard } from './adapter/resolve-adapter-guard.js'
+
+/**
+ * True for a guard made by `createGuard` (or anything with its methods).
+ * @deprecated For adapter authors: import it from `@fapi-guard/core/adapter`.
+ */
+export const isGuard: typeof isAnyGuard = isAnyGuard
+/**
+ * The guard an adapter runs and the adapter's own options, separated.
+ * @deprecated For adapter authors: import it from `@fapi-guard/core/adapter`.
+ */
+export type AdapterGuard<K extends string> = AnyAdapterGuard<K>
+/**
+ * Checks per-route requirements where the route is declared (`TypeError` naming `where`).
+ * @deprecated For adapter authors: `defineRequirements` (and `defineScopes`, `defineAuthentication`,
+ * `defineClaims`) of `@fapi-guard/core/adapter`, which also returns a frozen copy.
+ */
+export const checkRequirements: typeof checkRouteRequirements = checkRouteRequirements
 export type { Guard } from './guard.js'
-export { isGuard } from './adapter-guard.js'
 export { verifyOptional } from './verify-optional.js'
-export type { AdapterGuard } from './adapter-guard.js'
 export { GuardError, isGuardError } from './errors/guard-error.js'
 export type { AuthScheme, GuardErrorDetail } from './errors/guard-error.js'
 export { ErrorCodes, ERROR_TABLE } from './errors/codes.js'
@@ -12,7 +29,7 @@ export { toResponse } from './errors/to-response.js'
 export { fromApiGatewayEvent, toApiGatewayResult } from './request/from-api-gateway-event.js'
 export type { APIGatewayEventLike, APIGatewayProxyResultLike } from './request/from-api-gateway-event.js'
 export type { Challenge } from './errors/render-challenge.js'
-export { PROFILE_ALGORITHMS, checkRequirements } from './options.js'
+export { PROFILE_ALGORITHMS } from './options.js'
 export { presets } from './presets/vendor-presets.js'
 export type { VendorPreset } from './presets/vendor-presets.js'
 export { claimCheck, claimEquals, claimIncludes } from './authorization/claim-requirements.js'
