@@ -15,6 +15,11 @@ export function rememberGuard(auth: AuthContext, guard: Guard): void {
   verifiedBy.set(auth, guard)
 }
 
+/** The guard that verified `auth`; `undefined` for an AuthContext no guard made. */
+export function guardOf(auth: AuthContext): Guard | undefined {
+  return typeof auth === 'object' && auth !== null ? verifiedBy.get(auth) : undefined
+}
+
 /**
  * Per-route requirements on a verified `AuthContext`, checked by the guard that verified it
  * (`guard.authorize`), so middleware after the guard needs no guard handed to it. Throws that guard's
@@ -23,7 +28,7 @@ export function rememberGuard(auth: AuthContext, guard: Guard): void {
  * that calls it, not a refusal of the request. Give it requirements from `defineRequirements`.
  */
 export function authorize(auth: AuthContext, requirements: VerifyOptions): void {
-  const guard = typeof auth === 'object' && auth !== null ? verifiedBy.get(auth) : undefined
+  const guard = guardOf(auth)
   if (guard === undefined) throw new TypeError('fapi-guard: authorize() takes an AuthContext that guard.verify() returned')
   guard.authorize(auth, requirements)
 }

@@ -22,6 +22,7 @@ export {
   defineClaims,
   defineRequirements,
   defineScopes,
+  guardOf,
   isGuard,
   isMissingCredentials,
   metadataResponse,

@@ -16,6 +16,7 @@ export {
   defineClaims,
   defineRequirements,
   defineScopes,
+  guardOf,
   isGuard,
   isMissingCredentials,
   metadataResponse,

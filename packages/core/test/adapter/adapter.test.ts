@@ -37,7 +37,7 @@ const verified = async (claims: Record<string, unknown> = {}): Promise<AuthConte
 
 describe('refusalResponse', () => {
   it('copies the challenge and adds content-type and cache-control: no-store; toResponse answers the same', async () => {
-    const error = await guard.verify(bearer('garbage')).catch((reason: unknown) => reason as GuardError)
+    const error = await refused(guard.verify(bearer('garbage')), { status: 401, error: 'invalid_token', code: 'ERR_TOKEN_MALFORMED' })
     const answer = refusalResponse(guard, error)
     expect(answer).toEqual({
       status: 401,
@@ -45,7 +45,11 @@ describe('refusalResponse', () => {
       body: JSON.stringify(error.toJSON()),
     })
     const response = toResponse(error)
-    expect([response.status, Object.fromEntries(response.headers), await response.text()]).toEqual([answer.status, answer.headers, answer.body])
+    const headers: Record<string, string> = {}
+    response.headers.forEach((value, name) => {
+      headers[name] = value
+    })
+    expect([response.status, headers, await response.text()]).toEqual([answer.status, answer.headers, answer.body])
   })
 
   it('gives any error the guard’s challenge, and no cause or message of it (fail closed)', () => {
