@@ -34,11 +34,14 @@ export default defineConfig([
   { ...code, format: 'cjs', splitting: false, noExternal: ['jose'], clean: ['!**/*.js', '!**/*.d.{ts,cts,mts}'] },
   // Types, once for both formats. `types` (src/public.ts, every public name) is an entry so the
   // declarations both entry points share land in `types.d.ts`, not in a chunk named after whichever
-  // module came first.
+  // module came first; `adapter/types` (src/adapter/public.ts) likewise for the adapter subpath, whose
+  // declarations import the core types from `types.d.ts`.
   {
     entry,
     format: ['esm', 'cjs'],
-    dts: { only: true, entry: { ...entry, types: 'src/public.ts' } },
+    dts: { only: true, entry: { ...entry, types: 'src/public.ts', 'adapter/types': 'src/adapter/public.ts' } },
+    // The `/adapter` declarations import the core types from the main entry (`@fapi-guard/core`, one copy).
+    external: ['@fapi-guard/core'],
     clean: true,
     target: 'node20',
     platform: 'neutral',

@@ -1,7 +1,8 @@
 import { createGuardWith, type Guard } from './guard.js'
 import { webCryptoBackend } from './keys/crypto-backend.js'
 import type { GuardOptions } from './options.js'
-import { resolveAdapterGuardWith, type AdapterGuard } from './adapter/resolve-adapter-guard.js'
+import { resolveAdapterGuardWith } from './adapter/resolve-adapter-guard.js'
+import type { AdapterGuard } from './public.js'
 
 /**
  * Creates a resource-server guard. Checks every option now and throws a `TypeError` naming the

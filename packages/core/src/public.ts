@@ -1,17 +1,21 @@
 /** Every public name but `createGuard`, shared by both entry points (Web Crypto and Node). */
 import { checkRequirements as checkRouteRequirements } from './options.js'
-import { isGuard as isAnyGuard, type AdapterGuard as AnyAdapterGuard } from './adapter/resolve-adapter-guard.js'
+import { isGuard as isAnyGuard } from './adapter/resolve-adapter-guard.js'
+import type { Guard } from './guard.js'
 
 /**
  * True for a guard made by `createGuard` (or anything with its methods).
  * @deprecated For adapter authors: import it from `@fapi-guard/core/adapter`.
  */
-export const isGuard: typeof isAnyGuard = isAnyGuard
+export const isGuard: (value: unknown) => value is Guard = isAnyGuard
 /**
  * The guard an adapter runs and the adapter's own options, separated.
  * @deprecated For adapter authors: import it from `@fapi-guard/core/adapter`.
  */
-export type AdapterGuard<K extends string> = AnyAdapterGuard<K>
+export interface AdapterGuard<K extends string> {
+  readonly guard: Guard
+  readonly adapterOptions: Partial<Record<K, unknown>>
+}
 /**
  * Checks per-route requirements where the route is declared (`TypeError` naming `where`).
  * @deprecated For adapter authors: `defineRequirements` (and `defineScopes`, `defineAuthentication`,

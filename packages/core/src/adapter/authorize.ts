@@ -1,6 +1,6 @@
-import type { GuardError } from '../errors/guard-error.js'
-import type { Guard } from '../guard.js'
-import type { AuthContext, VerifyOptions } from '../types.js'
+// Core types by the package's own name: the declarations of this subpath then use the main entry's (one
+// GuardError class for both), and the declaration build keeps them out of a shared chunk.
+import type { AuthContext, Guard, GuardError, VerifyOptions } from '@fapi-guard/core'
 
 // Registered symbols: every copy of the core in the process (its ESM and CommonJS builds, each entry
 // point of the CommonJS build) shares the same two maps. Weak: they keep nothing alive.

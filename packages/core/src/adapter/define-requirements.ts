@@ -1,7 +1,5 @@
-import type { AuthenticationRequirement } from '../authorization/check-user-authentication.js'
-import type { ClaimRequirement } from '../authorization/claim-requirements.js'
+import type { AuthenticationRequirement, ClaimRequirement, VerifyOptions } from '@fapi-guard/core'
 import { checkRequirements } from '../options.js'
-import type { VerifyOptions } from '../types.js'
 
 /**
  * Per-route requirements (scopes, RFC 9470 step-up `acrValues`/`maxAge`, claims), checked once where

@@ -30,4 +30,14 @@ export {
   passWithoutCredentials,
   refusalResponse,
 } from './public.js'
-export type { AdapterGuard, HTTPAnswer, MetadataRequest } from './public.js'
+export type {
+  AdapterGuard,
+  AuthContext,
+  AuthenticationRequirement,
+  ClaimRequirement,
+  Guard,
+  GuardError,
+  HTTPAnswer,
+  MetadataRequest,
+  VerifyOptions,
+} from './public.js'

@@ -1,5 +1,5 @@
 import type { HTTPAnswer } from '../errors/answer-refusal.js'
-import type { Guard } from '../guard.js'
+import type { Guard } from '@fapi-guard/core'
 
 /** The document is public and changes only with the configuration: shared caches may keep it an hour. */
 const METADATA_CACHE_CONTROL = 'public, max-age=3600'

@@ -7,3 +7,5 @@ export { defineAuthentication, defineClaims, defineRequirements, defineScopes } 
 export { authorize, guardOf, isMissingCredentials, passWithoutCredentials, passedRefusal } from './authorize.js'
 export { isGuard } from './resolve-adapter-guard.js'
 export type { AdapterGuard } from './resolve-adapter-guard.js'
+// The core types the functions above take: the main entry's own declarations (one copy of each in the package).
+export type { AuthContext, AuthenticationRequirement, ClaimRequirement, Guard, GuardError, VerifyOptions } from '@fapi-guard/core'

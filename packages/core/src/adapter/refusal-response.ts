@@ -1,6 +1,6 @@
 import { answerRefusal, type HTTPAnswer } from '../errors/answer-refusal.js'
 import { GuardError, isGuardError } from '../errors/guard-error.js'
-import type { Guard } from '../guard.js'
+import type { Guard } from '@fapi-guard/core'
 
 /**
  * The answer to a refusal, for an adapter to copy onto its framework's response: `guard.toGuardError(error)`'s

@@ -10,18 +10,5 @@ export function resolveAdapterGuard<K extends string>(first: unknown, second: un
   return resolveAdapterGuardWith(first, second, adapterKeys, createGuard)
 }
 
-export {
-  authorize,
-  defineAuthentication,
-  defineClaims,
-  defineRequirements,
-  defineScopes,
-  guardOf,
-  isGuard,
-  isMissingCredentials,
-  metadataResponse,
-  passedRefusal,
-  passWithoutCredentials,
-  refusalResponse,
-} from '../adapter/public.js'
-export type { AdapterGuard, HTTPAnswer, MetadataRequest } from '../adapter/public.js'
+// The names both builds share, as src/adapter/index.ts lists them (`resolveAdapterGuard` above is this build's own).
+export * from '../adapter/public.js'

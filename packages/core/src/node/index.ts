@@ -1,7 +1,8 @@
 import { debuglog } from 'node:util'
 import { createGuardWith, type Guard } from '../guard.js'
 import type { GuardOptions } from '../options.js'
-import { resolveAdapterGuardWith, type AdapterGuard } from '../adapter/resolve-adapter-guard.js'
+import { resolveAdapterGuardWith } from '../adapter/resolve-adapter-guard.js'
+import type { AdapterGuard } from '../public.js'
 import { nodeCryptoBackend, nodeCryptoBackendOffloading } from './node-crypto-backend.js'
 import { createTLSClientFetch } from './tls-client-fetch.js'
 

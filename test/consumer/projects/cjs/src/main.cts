@@ -6,6 +6,7 @@
 import assert = require('node:assert/strict')
 import type { AddressInfo } from 'node:net'
 import core = require('@fapi-guard/core')
+import coreAdapter = require('@fapi-guard/core/adapter')
 import expressAdapter = require('@fapi-guard/express')
 import fastifyAdapter = require('@fapi-guard/fastify')
 import koaAdapter = require('@fapi-guard/koa')
@@ -18,6 +19,8 @@ const withoutRequireESM = process.argv.includes('--without-require-esm')
 async function main(): Promise<void> {
   const resolved = require.resolve('@fapi-guard/core')
   assert.match(resolved, /[\\/]@fapi-guard[\\/]core[\\/]dist[\\/]node[\\/]index\.cjs$/, `the node condition picks the Node build: ${resolved}`)
+  const adapterEntry = require.resolve('@fapi-guard/core/adapter')
+  assert.match(adapterEntry, /[\\/]@fapi-guard[\\/]core[\\/]dist[\\/]node[\\/]adapter\.cjs$/, `the adapter subpath has a Node build too: ${adapterEntry}`)
   assert.equal(typeof fastifyAdapter.default, 'function')
   assert.equal(typeof koaAdapter.guard, 'function')
   assert.equal(typeof redis.createRedisReplayStore, 'function')
@@ -31,6 +34,7 @@ async function main(): Promise<void> {
   const options: core.GuardOptions = { issuer: issuer.issuer, audience: issuer.audience, profile: 'oauth2' }
   const refusal = await core.createGuard(options).verify({ method: 'GET', url: 'https://api.example.test/x', headers: {} }).catch((error: unknown) => error)
   assert.ok(core.isGuardError(refusal) && refusal instanceof core.GuardError)
+  assert.equal(coreAdapter.refusalResponse(core.createGuard(options), refusal).headers['cache-control'], 'no-store')
 
   const app = express()
   app.get('/accounts', expressAdapter.guard(options), expressAdapter.requireScopes('accounts:read'), (req, res) => {
@@ -46,6 +50,11 @@ async function main(): Promise<void> {
     assert.deepEqual(await ok.json(), { owner: 'bob' })
     const none = await fetch(url)
     assert.equal(none.status, 401)
+    assert.equal(none.headers.get('cache-control'), 'no-store')
+    // requireScopes() (node/adapter.cjs) authorizes with the guard that guard() (node/index.cjs) ran: the two bundles share it.
+    const narrow = await issuer.mintAccessToken({ sub: 'bob', scope: 'profile' })
+    const forbidden = await fetch(url, { headers: { authorization: `Bearer ${narrow}` } })
+    assert.equal(forbidden.status, 403)
   } finally {
     server.close()
     await issuer.close()

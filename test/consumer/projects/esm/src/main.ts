@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import type { AddressInfo } from 'node:net'
 import 'reflect-metadata'
 import { createGuard, ERROR_TABLE, GuardError, isGuardError, type AuthContext, type GuardOptions } from '@fapi-guard/core'
+import { refusalResponse } from '@fapi-guard/core/adapter'
 import { guard, requireScopes } from '@fapi-guard/express'
 import fapiGuard from '@fapi-guard/fastify'
 import { guard as koaGuard } from '@fapi-guard/koa'
@@ -14,6 +15,8 @@ import express from 'express'
 
 const resolved = import.meta.resolve('@fapi-guard/core')
 assert.match(resolved, /\/@fapi-guard\/core\/dist\/node\/index\.js$/, `the node condition picks the Node build: ${resolved}`)
+const adapterEntry = import.meta.resolve('@fapi-guard/core/adapter')
+assert.match(adapterEntry, /\/@fapi-guard\/core\/dist\/node\/adapter\.js$/, `the adapter subpath has a Node build too: ${adapterEntry}`)
 for (const value of [koaGuard, fapiGuard, FapiGuardModule.forRoot, FapiAuthGuard, Scopes, createRedisReplayStore]) {
   assert.equal(typeof value, 'function')
 }
@@ -29,6 +32,7 @@ const core = createGuard(options)
 const refusal = await core.verify({ method: 'GET', url: 'https://api.example.test/x', headers: {} }).catch((error: unknown) => error)
 assert.ok(isGuardError(refusal) && refusal instanceof GuardError)
 assert.equal(refusal.status, 401)
+assert.equal(refusalResponse(core, refusal).headers['cache-control'], 'no-store')
 
 // A guarded Express route.
 const app = express()
@@ -47,6 +51,7 @@ try {
   const none = await fetch(url)
   assert.equal(none.status, 401)
   assert.match(none.headers.get('www-authenticate') ?? '', /^Bearer/)
+  assert.equal(none.headers.get('cache-control'), 'no-store')
   const narrow = await issuer.mintAccessToken({ sub: 'alice', scope: 'profile' })
   const forbidden = await fetch(url, { headers: { authorization: `Bearer ${narrow}` } })
   assert.equal(forbidden.status, 403)
