@@ -8,6 +8,9 @@ export default defineConfig({
     // Tests run against the sources; test/packaging checks the built packages through their exports maps.
     alias: [
       { find: /^@fapi-guard\/core$/, replacement: source('./packages/core/src/node/index.ts') },
+      { find: /^@fapi-guard\/core\/adapter$/, replacement: source('./packages/core/src/node/adapter.ts') },
+      { find: /^@fapi-guard\/core\/aws$/, replacement: source('./packages/core/src/aws.ts') },
+      { find: /^@fapi-guard\/core\/observability$/, replacement: source('./packages/core/src/observability.ts') },
       { find: /^@fapi-guard\/express$/, replacement: source('./packages/express/src/index.ts') },
       { find: /^@fapi-guard\/koa$/, replacement: source('./packages/koa/src/index.ts') },
       { find: /^@fapi-guard\/fastify$/, replacement: source('./packages/fastify/src/index.ts') },

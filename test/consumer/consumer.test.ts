@@ -84,8 +84,30 @@ describe(`consumers on Node ${process.version}`, () => {
     const core = scratch.packed.find((pkg) => pkg.dir === 'core')
     expect(core?.files).toEqual(expect.arrayContaining(['dist/types.d.ts', 'dist/types.d.cts', 'dist/node/index.d.ts', 'dist/node/index.d.cts']))
     const declarations = core?.files.filter((file) => /\.d\.c?ts$/.test(file)) ?? []
-    expect(declarations.sort()).toEqual(['dist/index.d.cts', 'dist/index.d.ts', 'dist/node/index.d.cts', 'dist/node/index.d.ts', 'dist/types.d.cts', 'dist/types.d.ts'])
+    expect(declarations.sort()).toEqual([
+      'dist/adapter/index.d.cts',
+      'dist/adapter/index.d.ts',
+      'dist/adapter/types.d.cts',
+      'dist/adapter/types.d.ts',
+      'dist/aws.d.cts',
+      'dist/aws.d.ts',
+      'dist/index.d.cts',
+      'dist/index.d.ts',
+      'dist/node/adapter.d.cts',
+      'dist/node/adapter.d.ts',
+      'dist/node/index.d.cts',
+      'dist/node/index.d.ts',
+      'dist/observability.d.cts',
+      'dist/observability.d.ts',
+      'dist/types.d.cts',
+      'dist/types.d.ts',
+    ])
     expect(readFileSync(bin('@fapi-guard/core/dist/types.d.ts'), 'utf8')).toMatch(/^interface GuardOptions\b/m)
+    // The /adapter subpath takes the core types from the main entry: one GuardError class for both.
+    expect(readFileSync(bin('@fapi-guard/core/dist/adapter/types.d.ts'), 'utf8')).toMatch(/^import \{[^}]*\bGuardError\b[^}]*\} from '@fapi-guard\/core';$/m)
+    // So do /aws and /observability: a refusal from verify fits toApiGatewayResult.
+    expect(readFileSync(bin('@fapi-guard/core/dist/aws.d.ts'), 'utf8')).toMatch(/^import \{[^}]*\bGuardError\b[^}]*\} from '@fapi-guard\/core';$/m)
+    expect(readFileSync(bin('@fapi-guard/core/dist/observability.d.ts'), 'utf8')).toMatch(/^import \{[^}]*\bDecisionEvent\b[^}]*\} from '@fapi-guard\/core';$/m)
   })
 
   it('an ESM TypeScript project (module: nodenext) typechecks and runs', () => {

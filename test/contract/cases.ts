@@ -1,4 +1,4 @@
-import { accepted, anonymous, noCredentials, refusal, type Expected } from './support/expectations.js'
+import { accepted, anonymous, noCredentials, refusal, unavailable, type Expected } from './support/expectations.js'
 import {
   DOWN_TOKEN_PREFIX,
   INTROSPECTION_API_KEY,
@@ -160,12 +160,7 @@ export const CASES: readonly ContractCase[] = [
     name: 'key server down → 503 with Retry-After',
     request: async (ctx) =>
       dpopRequest(ctx, { token: await ctx.fixtures.downIssuer.mint({ cnf: { jkt: ctx.fixtures.dpopKey.thumbprint } }) }),
-    expected: {
-      status: 503,
-      challenge: null,
-      retryAfter: true,
-      body: { error: 'temporarily_unavailable', error_description: expect.stringContaining('unavailable') },
-    },
+    expected: unavailable({ error: 'temporarily_unavailable', error_description: expect.stringContaining('unavailable') }),
   },
 
   // ── introspection (RFC 7662) ─────────────────────────────────────────────────────────────────
@@ -196,16 +191,11 @@ export const CASES: readonly ContractCase[] = [
     name: 'LEAK-01 a failing introspection endpoint: 503 naming the issuer, never the endpoint, its path or its API key',
     guard: 'introspection',
     request: async () => ({ path: ROUTES.resource.path, headers: { authorization: `Bearer ${DOWN_TOKEN_PREFIX}opaque-token-for-the-down-issuer` } }),
-    expected: {
-      status: 503,
-      challenge: null,
-      retryAfter: true,
-      body: (f: Fixtures) => {
-        const description = `token introspection at issuer "${f.downIssuer.issuer}" failed`
-        expect(description).not.toMatch(new RegExp(`${INTROSPECTION_API_KEY}|api_key|/introspect`))
-        return { error: 'temporarily_unavailable', error_description: description }
-      },
-    },
+    expected: unavailable((f: Fixtures) => {
+      const description = `token introspection at issuer "${f.downIssuer.issuer}" failed`
+      expect(description).not.toMatch(new RegExp(`${INTROSPECTION_API_KEY}|api_key|/introspect`))
+      return { error: 'temporarily_unavailable', error_description: description }
+    }),
   },
 
   // ── DPoP (RFC 9449) ──────────────────────────────────────────────────────────────────────────
@@ -564,6 +554,11 @@ export const CASES: readonly ContractCase[] = [
         tls_client_certificate_bound_access_tokens: true,
       }),
     },
+  },
+  {
+    name: 'metadata answers HEAD with the headers of GET and no body (RFC 9110 §9.3.2)',
+    request: async () => ({ method: 'HEAD', path: METADATA_PATH }),
+    expected: { status: 200, challenge: null, interactionId: null, cacheControl: 'public, max-age=3600', body: undefined },
   },
   {
     name: 'metadata document served by the nonce guard too (no nonce asked)',

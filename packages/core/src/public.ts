@@ -10,7 +10,6 @@ export type { AuthScheme, GuardErrorDetail, GuardErrorInit } from './errors/guar
 export { ErrorCodes } from './errors/codes.js'
 export type { ErrorCode, GuardErrorStatus, OAuthErrorCode } from './errors/codes.js'
 export { toResponse } from './errors/to-response.js'
-export { checkRequirements } from './options/requirements.js'
 export { presets } from './options/vendor-presets.js'
 export type { VendorPreset } from './options/vendor-presets.js'
 export { claimCheck, claimEquals, claimIncludes } from './authorization/claim-requirements.js'
@@ -26,6 +25,9 @@ export { createMemoryIntrospectionCache } from './introspection/introspection-ca
 export type { IntrospectionCacheStore, MemoryIntrospectionCacheOptions } from './introspection/introspection-cache.js'
 export type { IntrospectionAuthMethod } from './introspection/authenticate-client.js'
 export type { CertificateHeaderFormat } from './request/read-certificate-header.js'
+// Types of the /aws and /observability subpaths, declared once here (the subpaths name them from this entry).
+export type { APIGatewayEventLike, APIGatewayProxyResultLike } from './request/from-api-gateway-event.js'
+export type { DecisionEvent, DecisionLogger, DecisionTracer } from './audit/decision-event.js'
 export type {
   AuthContext,
   ClaimRequirement,

@@ -1,3 +1,4 @@
+import { isMissingCredentials } from './adapter/authorize.js'
 import type { Guard } from './pipeline/guard.js'
 import type { AuthContext, RequestLike, VerifyOptions } from './types.js'
 
@@ -15,7 +16,7 @@ export async function verifyOptional(guard: Guard, request: Request | RequestLik
   } catch (error) {
     const refusal = guard.toGuardError(error)
     const required = requirements !== undefined && Object.values(requirements).some((value) => value !== undefined)
-    if (refusal.code === 'ERR_NO_CREDENTIALS' && !required) return undefined
+    if (isMissingCredentials(refusal) && !required) return undefined
     throw refusal
   }
 }

@@ -1,7 +1,7 @@
-import { requestFromNode, resolveAdapterGuard, type AuthContext, type Guard, type GuardOptions } from '@fapi-guard/core'
+import { requestFromNode, type AuthContext, type Guard, type GuardOptions } from '@fapi-guard/core'
+import { isMissingCredentials, metadataResponse, passWithoutCredentials, resolveAdapterGuard } from '@fapi-guard/core/adapter'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { setGuardState, type GuardState } from './guard-state.js'
-import { refuse } from './send-guard-error.js'
+import { forwardRefusals, refuse, sendAnswer } from './send-answer.js'
 
 /** Options of the Express adapter itself, beside the core's. */
 export interface AdapterOptions {
@@ -25,7 +25,6 @@ export interface ExpressGuardOptions extends GuardOptions, AdapterOptions {}
 
 const DEFAULT_FORWARD_ERRORS = false
 const DEFAULT_PASSTHROUGH = false
-const METADATA_CACHE_CONTROL = 'public, max-age=3600'
 function readBoolean(name: keyof AdapterOptions, value: unknown, fallback: boolean): boolean {
   if (value === undefined) return fallback
   if (typeof value !== 'boolean') throw new TypeError(`fapi-guard: option "${name}" must be a boolean`)
@@ -53,24 +52,21 @@ export function guard(first: ExpressGuardOptions | Guard, second?: AdapterOption
   const { guard: coreGuard, adapterOptions } = resolveAdapterGuard(first, second, ['forwardErrors', 'passthrough'] as const)
   const forwardErrors = readBoolean('forwardErrors', adapterOptions.forwardErrors, DEFAULT_FORWARD_ERRORS)
   const passthrough = readBoolean('passthrough', adapterOptions.passthrough, DEFAULT_PASSTHROUGH)
-  const state: GuardState = { guard: coreGuard, forwardErrors }
-
-  const metadataPath = coreGuard.metadataPath
-  const metadata = coreGuard.metadata()
 
   return function fapiGuard(req: Request, res: Response, next: NextFunction): void {
-    if (metadataPath !== undefined && req.method === 'GET' && req.originalUrl.split('?')[0] === metadataPath) {
-      // RFC 9728 §3: the protected resource metadata, public, cacheable.
-      res.set('cache-control', METADATA_CACHE_CONTROL).json(metadata)
+    // RFC 9728 §3: the protected resource metadata, public, before any credentials are read.
+    const metadata = metadataResponse(coreGuard, { method: req.method, url: req.originalUrl })
+    if (metadata !== undefined) {
+      sendAnswer(res, metadata)
       return
     }
-    setGuardState(req, state)
+    if (forwardErrors) forwardRefusals(req)
     let verified: Promise<AuthContext>
     try {
       verified = coreGuard.verify(requestFromNode(req, req.originalUrl))
     } catch (error) {
       // A request object Node did not make could get here (verify reports refusals by rejecting): refused.
-      refuse(coreGuard.toGuardError(error), res, next, forwardErrors)
+      refuse(coreGuard.toGuardError(error), req, res, next)
       return
     }
     verified
@@ -82,13 +78,13 @@ export function guard(first: ExpressGuardOptions | Guard, second?: AdapterOption
         },
         (error: unknown) => {
           const refusal = coreGuard.toGuardError(error)
-          if (passthrough && refusal.code === 'ERR_NO_CREDENTIALS') {
+          if (passthrough && isMissingCredentials(refusal)) {
             // Optional authentication: on without req.auth; require*() sends this refusal if the route needs a token.
-            setGuardState(req, { ...state, refusal })
+            passWithoutCredentials(req, refusal)
             next()
             return
           }
-          refuse(refusal, res, next, forwardErrors)
+          refuse(refusal, req, res, next)
         },
       )
       // Whatever throws after the decision (a route called synchronously by next()) goes to Express, never unhandled.

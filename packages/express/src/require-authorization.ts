@@ -1,52 +1,55 @@
-import { checkRequirements, type AuthenticationRequirement, type ClaimRequirement, type VerifyOptions } from '@fapi-guard/core'
+import { isGuardError, type AuthenticationRequirement, type ClaimRequirement, type VerifyOptions } from '@fapi-guard/core'
+import { authorize, defineAuthentication, defineClaims, defineRequirements, defineScopes, passedRefusal } from '@fapi-guard/core/adapter'
 import type { RequestHandler } from 'express'
-import { getGuardState } from './guard-state.js'
-import { refuse } from './send-guard-error.js'
+import { refuse } from './send-answer.js'
 
-/**
- * Per-route requirements on a verified token (scopes, step-up, claims), checked by the guard that
- * authenticated the request and answered the way that guard does (`forwardErrors` included). Place
- * it after `guard()`. The requirements are checked when the route is declared (`TypeError`). A
- * request `passthrough` let on without credentials gets the 401 challenge it would have had.
- */
-export function requireAuthorization(requirements: VerifyOptions, where = 'requireAuthorization()'): RequestHandler {
-  const checked = checkRequirements(requirements, where)
+/** Middleware checking requirements already defined (core `define*`) with the guard that verified `req.auth`. */
+function authorizing(requirements: VerifyOptions, where: string): RequestHandler {
   return function fapiRequireAuthorization(req, res, next) {
-    const state = getGuardState(req)
-    if (state === undefined) {
-      next(new Error(`fapi-guard: ${where} ran without guard() before it on this route; put guard(options) first`))
-      return
-    }
-    if (req.auth === undefined) {
-      if (state.refusal === undefined) next(new Error(`fapi-guard: ${where} found no req.auth; something removed it`))
-      else refuse(state.refusal, res, next, state.forwardErrors)
+    const auth = req.auth
+    if (auth === undefined) {
+      const refusal = passedRefusal(req)
+      if (refusal === undefined) next(new Error(`fapi-guard: ${where} ran without guard() before it on this route; put guard(options) first`))
+      else refuse(refusal, req, res, next)
       return
     }
     try {
-      state.guard.authorize(req.auth, checked)
+      authorize(auth, requirements)
     } catch (error) {
-      refuse(state.guard.toGuardError(error), res, next, state.forwardErrors)
+      // A TypeError (req.auth not made by a guard) is the application's bug: Express's error handlers get it.
+      if (isGuardError(error)) refuse(error, req, res, next)
+      else next(error)
       return
     }
     next()
   }
 }
 
+/**
+ * Per-route requirements on a verified token (scopes, step-up, claims), checked by the guard that
+ * authenticated the request (core `authorize`) and answered the way that guard does (`forwardErrors`
+ * included). Place it after `guard()`. The requirements are checked when the route is declared
+ * (`TypeError`). A request `passthrough` let on without credentials gets the 401 challenge it would have had.
+ */
+export function requireAuthorization(requirements: VerifyOptions, where = 'requireAuthorization()'): RequestHandler {
+  return authorizing(defineRequirements(requirements, where), where)
+}
+
 /** Every scope named must be granted, else 403 `insufficient_scope` with `scope="…"` (RFC 6750 §3.1). */
 export function requireScopes(...scopes: string[]): RequestHandler {
-  return requireAuthorization({ scopes }, 'requireScopes()')
+  return authorizing(defineScopes(scopes, 'requireScopes()'), 'requireScopes()')
 }
 
 /**
  * Step-up (RFC 9470): the token's `acr` is one of `acrValues` and/or `auth_time` is at most `maxAge`
  * seconds old, else 401 `insufficient_user_authentication` with `acr_values`/`max_age` in the challenge.
+ * A `TypeError` when it names neither.
  */
 export function requireAuthentication(requirement: AuthenticationRequirement): RequestHandler {
-  const { acrValues, maxAge } = requirement
-  return requireAuthorization({ ...(acrValues !== undefined && { acrValues }), ...(maxAge !== undefined && { maxAge }) }, 'requireAuthentication()')
+  return authorizing(defineAuthentication(requirement, 'requireAuthentication()'), 'requireAuthentication()')
 }
 
 /** Claim requirements (`claimEquals`, `claimIncludes`, `claimCheck`), else 403 `insufficient_scope`. */
 export function requireClaims(...claims: ClaimRequirement[]): RequestHandler {
-  return requireAuthorization({ claims }, 'requireClaims()')
+  return authorizing(defineClaims(claims, 'requireClaims()'), 'requireClaims()')
 }

@@ -214,7 +214,7 @@ describe('guard() on a request object Node did not make', () => {
           sent.headers = headers
           return res
         },
-        json(body: unknown) {
+        send(body: unknown) {
           sent.body = body
           return res
         },

@@ -1,20 +1,22 @@
+import { requestFromNode, type AuthContext, type AuthenticationRequirement, type ClaimRequirement, type Guard, type GuardOptions, type VerifyOptions } from '@fapi-guard/core'
 import {
-  checkRequirements,
-  createGuard,
-  requestFromNode,
-  type AuthContext,
-  type AuthenticationRequirement,
-  type ClaimRequirement,
-  type Guard,
-  type GuardError,
-  type GuardOptions,
-  type VerifyOptions,
-} from '@fapi-guard/core'
+  authorize,
+  defineAuthentication,
+  defineClaims,
+  defineRequirements,
+  defineScopes,
+  isMissingCredentials,
+  metadataResponse,
+  passedRefusal,
+  passWithoutCredentials,
+  refusalResponse,
+} from '@fapi-guard/core/adapter'
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { GuardHook } from './augment.js'
 import { readRouteRequirements } from './read-route-requirements.js'
-import { sendGuardError } from './send-guard-error.js'
+import { resolvePluginOptions } from './resolve-plugin-options.js'
+import { sendAnswer } from './send-answer.js'
 
 /** Options of the Fastify plugin itself, beside the core's. */
 export interface AdapterOptions {
@@ -36,34 +38,8 @@ export interface ExistingGuardOptions extends AdapterOptions {
 /** Options of `app.register(fapiGuard, options)`: the core's `GuardOptions` (plus `passthrough`), or an existing `Guard`. */
 export type FastifyGuardOptions = (GuardOptions & AdapterOptions) | ExistingGuardOptions
 
-/** Options Fastify itself adds to every `register` call; they are not the guard's. */
-const REGISTER_OPTIONS = ['prefix', 'logLevel', 'logSerializers'] as const
-const DEFAULT_PASSTHROUGH = false
-const METADATA_CACHE_CONTROL = 'public, max-age=3600'
 /** Marks the metadata route, so a guard hook on the whole instance lets it through. */
 const METADATA_ROUTE = Symbol.for('@fapi-guard/fastify:metadata')
-
-function isGuard(value: unknown): value is Guard {
-  if (typeof value !== 'object' || value === null) return false
-  const candidate = value as Partial<Record<keyof Guard, unknown>>
-  return typeof candidate.verify === 'function' && typeof candidate.authorize === 'function' && typeof candidate.toGuardError === 'function'
-}
-
-/** The core guard and `passthrough` from the plugin options: checked now, so a mistake fails `register` with a `TypeError`. */
-function resolveGuard(options: unknown): { guard: Guard; passthrough: boolean } {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError('fapi-guard: register(fapiGuard, options) takes the guard options, or { guard } with a Guard from createGuard()')
-  }
-  const { passthrough = DEFAULT_PASSTHROUGH, ...own } = options as Record<string, unknown>
-  if (typeof passthrough !== 'boolean') throw new TypeError('fapi-guard: option "passthrough" must be a boolean')
-  for (const name of REGISTER_OPTIONS) delete own[name]
-  if (!('guard' in own)) return { guard: createGuard(own as unknown as GuardOptions), passthrough }
-  const { guard, ...rest } = own
-  if (!isGuard(guard)) throw new TypeError('fapi-guard: option "guard" must be a Guard from createGuard()')
-  const extra = Object.keys(rest)[0]
-  if (extra !== undefined) throw new TypeError(`fapi-guard: option "${extra}" cannot go with "guard"; give core options to createGuard()`)
-  return { guard, passthrough }
-}
 
 /**
  * Fastify plugin: FAPI 2.0 resource-server protection. Decorates `app.authenticate` (an `onRequest`
@@ -80,12 +56,8 @@ function resolveGuard(options: unknown): { guard: Guard; passthrough: boolean } 
  * connection comes from a peer in `proxy.trusted` (none by default).
  */
 const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify: FastifyInstance, options: FastifyGuardOptions) => {
-  const { guard: coreGuard, passthrough } = resolveGuard(options)
-  /** Requests this plugin verified: a second `authenticate` on one request (global hook and route hook) does not verify twice. */
-  const verified = new WeakSet<FastifyRequest>()
-  /** With `passthrough`: requests let on without credentials, and the refusal they would have had. */
-  const passedThrough = new WeakMap<FastifyRequest, GuardError>()
-  /** Each route's checked `config` requirements (`null`: none). */
+  const { guard: coreGuard, passthrough } = resolvePluginOptions(options)
+  /** Each route's `config` requirements, defined once (`null`: none). */
   const routeRequirements = new WeakMap<object, VerifyOptions | null>()
 
   const readRequirements = (config: unknown, url: string): VerifyOptions | undefined => {
@@ -98,11 +70,11 @@ const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify: FastifyI
     return requirements ?? undefined
   }
 
-  const authorize = (reply: FastifyReply, auth: AuthContext, requirements: VerifyOptions): void => {
+  const authorizing = (reply: FastifyReply, auth: AuthContext, requirements: VerifyOptions): void => {
     try {
-      coreGuard.authorize(auth, requirements)
+      authorize(auth, requirements)
     } catch (error) {
-      sendGuardError(reply, coreGuard.toGuardError(error))
+      sendAnswer(reply, refusalResponse(coreGuard, error))
     }
   }
 
@@ -114,16 +86,17 @@ const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify: FastifyI
 
   const metadataPath = coreGuard.metadataPath
   if (metadataPath !== undefined) {
-    const metadata = coreGuard.metadata()
-    // RFC 9728 §3: the protected resource metadata, public and cacheable.
-    fastify.get(metadataPath, { config: { [METADATA_ROUTE]: true } }, async (_request, reply) => {
-      reply.header('cache-control', METADATA_CACHE_CONTROL)
-      return metadata
+    // RFC 9728 §3: GET (and the HEAD Fastify adds), answered as the core says; not for a path the router only matched loosely.
+    fastify.get(metadataPath, { config: { [METADATA_ROUTE]: true } }, async (request, reply) => {
+      const answer = metadataResponse(coreGuard, { method: request.method, url: request.originalUrl })
+      if (answer === undefined) return reply.callNotFound()
+      return sendAnswer(reply, answer)
     })
   }
 
   const authenticate: GuardHook = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (verified.has(request) || passedThrough.has(request)) return
+    // A second `authenticate` on one request (global hook and route hook) does not verify twice.
+    if (request.auth !== null || passedRefusal(request) !== undefined) return
     const config = request.routeOptions.config as unknown as Record<string | symbol, unknown> | undefined
     if (config?.[METADATA_ROUTE] === true) return
     const requirements = readRequirements(config, request.routeOptions.url ?? request.url)
@@ -132,46 +105,40 @@ const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify: FastifyI
       auth = await coreGuard.verify(requestFromNode(request.raw, request.originalUrl))
     } catch (error) {
       const refusal = coreGuard.toGuardError(error)
-      if (passthrough && refusal.code === 'ERR_NO_CREDENTIALS') {
-        // Optional authentication: on with `request.auth` null, unless this route needs a token.
-        passedThrough.set(request, refusal)
-        if (requirements !== undefined) sendGuardError(reply, refusal)
-        return
+      // Optional authentication: on with `request.auth` null, unless this route needs a token.
+      if (passthrough && isMissingCredentials(refusal)) {
+        passWithoutCredentials(request, refusal)
+        if (requirements === undefined) return
       }
-      sendGuardError(reply, refusal)
+      sendAnswer(reply, refusalResponse(coreGuard, refusal))
       return
     }
-    verified.add(request)
     request.auth = auth
     reply.headers(auth.responseHeaders)
-    if (requirements !== undefined) authorize(reply, auth, requirements)
+    if (requirements !== undefined) authorizing(reply, auth, requirements)
   }
   fastify.decorate('authenticate', authenticate)
 
-  const requireAuthorization = (requirements: VerifyOptions, where = 'requireAuthorization()'): GuardHook => {
-    const checked = checkRequirements(requirements, where)
+  const requireAuthorization = (requirements: VerifyOptions, where: string): GuardHook => {
     const name = where.slice(0, where.indexOf('('))
     return async (request: FastifyRequest, reply: FastifyReply) => {
-      const auth = request.auth
-      const refusal = passedThrough.get(request)
+      const refusal = passedRefusal(request)
       if (refusal !== undefined) {
-        sendGuardError(reply, refusal)
+        sendAnswer(reply, refusalResponse(coreGuard, refusal))
         return
       }
-      if (auth === null || !verified.has(request)) {
+      if (request.auth === null) {
         throw new Error(`fapi-guard: ${where} ran without authenticate before it; use onRequest: [app.authenticate, app.${name}(...)]`)
       }
-      authorize(reply, auth, checked)
+      authorizing(reply, request.auth, requirements)
     }
   }
-  fastify.decorate('requireAuthorization', (requirements: VerifyOptions) => requireAuthorization(requirements))
-  fastify.decorate('requireScopes', (...scopes: string[]) => requireAuthorization({ scopes }, 'requireScopes()'))
-  fastify.decorate('requireAuthentication', (requirement: AuthenticationRequirement) => {
-    const { acrValues, maxAge } = requirement ?? {}
-    if (acrValues === undefined && maxAge === undefined) throw new TypeError('fapi-guard: requireAuthentication() needs "acrValues" or "maxAge"')
-    return requireAuthorization({ ...(acrValues !== undefined && { acrValues }), ...(maxAge !== undefined && { maxAge }) }, 'requireAuthentication()')
-  })
-  fastify.decorate('requireClaims', (...claims: ClaimRequirement[]) => requireAuthorization({ claims }, 'requireClaims()'))
+  fastify.decorate('requireAuthorization', (requirements: VerifyOptions) => requireAuthorization(defineRequirements(requirements, 'requireAuthorization()'), 'requireAuthorization()'))
+  fastify.decorate('requireScopes', (...scopes: string[]) => requireAuthorization(defineScopes(scopes, 'requireScopes()'), 'requireScopes()'))
+  fastify.decorate('requireAuthentication', (requirement: AuthenticationRequirement) =>
+    requireAuthorization(defineAuthentication(requirement, 'requireAuthentication()'), 'requireAuthentication()'),
+  )
+  fastify.decorate('requireClaims', (...claims: ClaimRequirement[]) => requireAuthorization(defineClaims(claims, 'requireClaims()'), 'requireClaims()'))
 }
 
 /**

@@ -1,11 +1,12 @@
-import { checkRequirements, type VerifyOptions } from '@fapi-guard/core'
+import type { VerifyOptions } from '@fapi-guard/core'
+import { defineRequirements } from '@fapi-guard/core/adapter'
 
 /** The members of a route's `config` that `authenticate` honours. */
 const REQUIREMENT_KEYS = ['scopes', 'acrValues', 'maxAge', 'claims'] as const
 
 /**
  * The per-route requirements in a route's `config` (`scopes`, `acrValues`, `maxAge`, `claims`),
- * checked with the core's `checkRequirements` (a `TypeError` names the route and the member);
+ * defined with the core's `defineRequirements` (a `TypeError` names the route and the member);
  * `undefined` when the route sets none. Other `config` members are the application's and are left alone.
  */
 export function readRouteRequirements(config: unknown, where: string): VerifyOptions | undefined {
@@ -14,5 +15,5 @@ export function readRouteRequirements(config: unknown, where: string): VerifyOpt
   const picked: Record<string, unknown> = {}
   for (const key of REQUIREMENT_KEYS) if (source[key] !== undefined) picked[key] = source[key]
   if (Object.keys(picked).length === 0) return undefined
-  return checkRequirements(picked as VerifyOptions, where)
+  return defineRequirements(picked as VerifyOptions, where)
 }

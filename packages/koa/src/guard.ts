@@ -1,7 +1,7 @@
-import { requestFromNode, resolveAdapterGuard, type AuthContext, type Guard, type GuardOptions } from '@fapi-guard/core'
+import { requestFromNode, type AuthContext, type Guard, type GuardOptions } from '@fapi-guard/core'
+import { isMissingCredentials, metadataResponse, passWithoutCredentials, refusalResponse, resolveAdapterGuard } from '@fapi-guard/core/adapter'
 import type { Middleware } from 'koa'
-import { setGuardState } from './guard-state.js'
-import { sendGuardError } from './send-guard-error.js'
+import { sendAnswer } from './send-answer.js'
 
 /** Options of the Koa adapter itself, beside the core's. */
 export interface AdapterOptions {
@@ -18,7 +18,6 @@ export interface AdapterOptions {
 export interface KoaGuardOptions extends GuardOptions, AdapterOptions {}
 
 const DEFAULT_PASSTHROUGH = false
-const METADATA_CACHE_CONTROL = 'public, max-age=3600'
 function readPassthrough(value: unknown): boolean {
   if (value === undefined) return DEFAULT_PASSTHROUGH
   if (typeof value !== 'boolean') throw new TypeError('fapi-guard: option "passthrough" must be a boolean')
@@ -36,7 +35,7 @@ export function guard(existingGuard: Guard, options?: AdapterOptions): Middlewar
  * Options are checked now (a `TypeError` names the bad one). On success `ctx.state.auth` holds the
  * `AuthContext` and `auth.responseHeaders` (`DPoP-Nonce`, `x-fapi-interaction-id`) are set on the
  * response; on refusal the answer is sent and the rest of the chain never runs. With `resource`
- * configured, `GET` on the RFC 9728 metadata path (`guard.metadataPath`) is answered with the
+ * configured, `GET` (and `HEAD`) on the RFC 9728 metadata path (`guard.metadataPath`) is answered with the
  * protected resource metadata document, before any credentials are read.
  *
  * Ignores Koa's `app.proxy`: `X-Forwarded-*` and certificate headers count only when the connection
@@ -47,14 +46,11 @@ export function guard(first: KoaGuardOptions | Guard, second?: AdapterOptions): 
   const { guard: coreGuard, adapterOptions } = resolveAdapterGuard(first, second, ['passthrough'] as const)
   const passthrough = readPassthrough(adapterOptions.passthrough)
 
-  const metadataPath = coreGuard.metadataPath
-  const metadata = coreGuard.metadata()
-
   return async function fapiGuard(ctx, next) {
-    if (metadataPath !== undefined && ctx.method === 'GET' && ctx.originalUrl.split('?')[0] === metadataPath) {
-      // RFC 9728 §3: the protected resource metadata, public and cacheable.
-      ctx.set('cache-control', METADATA_CACHE_CONTROL)
-      ctx.body = metadata
+    // RFC 9728 §3: the protected resource metadata, public, before any credentials are read.
+    const metadata = metadataResponse(coreGuard, { method: ctx.method, url: ctx.originalUrl })
+    if (metadata !== undefined) {
+      sendAnswer(ctx, metadata)
       return
     }
     let auth: AuthContext
@@ -62,15 +58,14 @@ export function guard(first: KoaGuardOptions | Guard, second?: AdapterOptions): 
       auth = await coreGuard.verify(requestFromNode(ctx.req, ctx.originalUrl))
     } catch (error) {
       const refusal = coreGuard.toGuardError(error)
-      if (passthrough && refusal.code === 'ERR_NO_CREDENTIALS') {
-        setGuardState(ctx, { guard: coreGuard, refusal })
+      if (passthrough && isMissingCredentials(refusal)) {
+        passWithoutCredentials(ctx, refusal)
         await next()
         return
       }
-      sendGuardError(ctx, refusal)
+      sendAnswer(ctx, refusalResponse(coreGuard, refusal))
       return
     }
-    setGuardState(ctx, { guard: coreGuard })
     ctx.state.auth = auth
     ctx.set(auth.responseHeaders)
     await next()

@@ -1,56 +1,57 @@
-import { checkRequirements, type AuthenticationRequirement, type ClaimRequirement, type VerifyOptions } from '@fapi-guard/core'
+import { isGuardError, type AuthenticationRequirement, type ClaimRequirement, type VerifyOptions } from '@fapi-guard/core'
+import { authorize, defineAuthentication, defineClaims, defineRequirements, defineScopes, passedRefusal, refusalResponse } from '@fapi-guard/core/adapter'
 import type { Middleware } from 'koa'
-import { getGuardState } from './guard-state.js'
-import { sendGuardError } from './send-guard-error.js'
+import { sendAnswer } from './send-answer.js'
 
-/**
- * Per-route requirements on a verified token (scopes, RFC 9470 step-up, claims), checked by the
- * guard that handled the request (`guard.authorize`) and answered the way that guard does. Place it
- * after `guard()`. The requirements are checked when the middleware is made (core
- * `checkRequirements`, `TypeError`). A request `passthrough` let on without credentials gets the 401
- * challenge it would have had. Checks only the claims of the verified token; the token itself was
- * checked by `guard()`.
- */
-export function requireAuthorization(requirements: VerifyOptions, where = 'requireAuthorization()'): Middleware {
-  const checked = checkRequirements(requirements, where)
+/** Middleware checking requirements already defined (core `define*`) with the guard that verified `ctx.state.auth`. */
+function authorizing(requirements: VerifyOptions, where: string): Middleware {
   return async function fapiRequireAuthorization(ctx, next) {
-    const state = getGuardState(ctx)
-    if (state === undefined) {
-      throw new Error(`fapi-guard: ${where} ran without guard() before it on this route; put guard(options) first`)
-    }
     const auth = ctx.state.auth
     if (auth === undefined) {
-      if (state.refusal === undefined) throw new Error(`fapi-guard: ${where} found no ctx.state.auth; something removed it`)
-      sendGuardError(ctx, state.refusal)
+      const refusal = passedRefusal(ctx)
+      if (refusal === undefined) throw new Error(`fapi-guard: ${where} ran without guard() before it on this route; put guard(options) first`)
+      sendAnswer(ctx, refusalResponse(undefined, refusal))
       return
     }
     try {
-      state.guard.authorize(auth, checked)
+      authorize(auth, requirements)
     } catch (error) {
-      sendGuardError(ctx, state.guard.toGuardError(error))
+      // A TypeError (ctx.state.auth not made by a guard) is the application's bug: Koa's error handling gets it.
+      if (!isGuardError(error)) throw error
+      sendAnswer(ctx, refusalResponse(undefined, error))
       return
     }
     await next()
   }
 }
 
+/**
+ * Per-route requirements on a verified token (scopes, RFC 9470 step-up, claims), checked by the
+ * guard that handled the request (core `authorize`) and answered the way that guard does. Place it
+ * after `guard()`. The requirements are checked when the middleware is made (core
+ * `defineRequirements`, `TypeError`). A request `passthrough` let on without credentials gets the 401
+ * challenge it would have had. Checks only the claims of the verified token; the token itself was
+ * checked by `guard()`.
+ */
+export function requireAuthorization(requirements: VerifyOptions, where = 'requireAuthorization()'): Middleware {
+  return authorizing(defineRequirements(requirements, where), where)
+}
+
 /** Every scope named must be granted, else 403 `insufficient_scope` with `scope="…"` (RFC 6750 §3.1). */
 export function requireScopes(...scopes: string[]): Middleware {
-  return requireAuthorization({ scopes }, 'requireScopes()')
+  return authorizing(defineScopes(scopes, 'requireScopes()'), 'requireScopes()')
 }
 
 /**
  * Step-up (RFC 9470): the token's `acr` is one of `acrValues` and/or its `auth_time` is at most
  * `maxAge` seconds old, else 401 `insufficient_user_authentication` with `acr_values` / `max_age` in
- * the challenge.
+ * the challenge. A `TypeError` when it names neither.
  */
 export function requireAuthentication(requirement: AuthenticationRequirement): Middleware {
-  const { acrValues, maxAge } = requirement ?? {}
-  if (acrValues === undefined && maxAge === undefined) throw new TypeError('fapi-guard: requireAuthentication() needs "acrValues" or "maxAge"')
-  return requireAuthorization({ ...(acrValues !== undefined && { acrValues }), ...(maxAge !== undefined && { maxAge }) }, 'requireAuthentication()')
+  return authorizing(defineAuthentication(requirement, 'requireAuthentication()'), 'requireAuthentication()')
 }
 
 /** Claim requirements (`claimEquals`, `claimIncludes`, `claimCheck`), else 403 `insufficient_scope`. */
 export function requireClaims(...claims: ClaimRequirement[]): Middleware {
-  return requireAuthorization({ claims }, 'requireClaims()')
+  return authorizing(defineClaims(claims, 'requireClaims()'), 'requireClaims()')
 }

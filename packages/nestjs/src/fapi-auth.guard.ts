@@ -1,21 +1,23 @@
 import { Inject, Injectable, Optional, type CanActivate, type ExecutionContext } from '@nestjs/common'
 import { HttpAdapterHost, Reflector } from '@nestjs/core'
-import type { AuthContext, AuthenticationRequirement, ClaimRequirement, Guard, GuardError, RequestLike, VerifyOptions } from '@fapi-guard/core'
+import type { AuthContext, Guard, GuardError, RequestLike, VerifyOptions } from '@fapi-guard/core'
+import { isMissingCredentials, refusalResponse } from '@fapi-guard/core/adapter'
 import type { AuthenticatedRequest } from './auth.decorator.js'
 import { buildRequestLike } from './build-request-like.js'
 import { FapiGuardException } from './fapi-guard.exception.js'
 import { readPassthrough } from './read-module-options.js'
 import type { FapiGuardModuleOptions } from './fapi-guard.module-definition.js'
 import { setResponseHeaders } from './set-response-headers.js'
-import { FAPI_AUTHENTICATION_KEY, FAPI_CLAIMS_KEY, FAPI_GUARD, FAPI_GUARD_OPTIONS, FAPI_PASSTHROUGH_KEY, FAPI_PUBLIC_KEY, FAPI_SCOPES_KEY } from './tokens.js'
+import type { DeclaredRequirements } from './requirements.decorator.js'
+import { FAPI_GUARD, FAPI_GUARD_OPTIONS, FAPI_PASSTHROUGH_KEY, FAPI_PUBLIC_KEY, FAPI_REQUIREMENTS_KEY } from './tokens.js'
 
 const NO_SCOPES: readonly string[] = Object.freeze([])
 
 /**
  * Lets a request reach the route only with a valid, sender-constrained access token: RFC 9068 JWT
  * checks (or RFC 7662 introspection), DPoP (RFC 9449), RFC 8705 certificate binding and the
- * module-wide requirements (`guard.verify`), then the route's own — `@Scopes()`,
- * `@RequireAuthentication()`, `@RequireClaims()` — with `guard.authorize`. Use it per controller or
+ * module-wide requirements (`guard.verify`), then the route's own — `@Requirements()` and its
+ * shorthands `@Scopes()`, `@RequireAuthentication()`, `@RequireClaims()` — with `guard.authorize`. Use it per controller or
  * route (`@UseGuards(FapiAuthGuard)`) or for the whole application
  * (`{ provide: APP_GUARD, useClass: FapiAuthGuard }`); `@Public()` routes are let through unchecked.
  * On a `@Passthrough()` route (or every route, with the module's `passthrough: true`) a request with
@@ -23,8 +25,9 @@ const NO_SCOPES: readonly string[] = Object.freeze([])
  *
  * On success the `AuthContext` is on `request.auth` (and `@Auth()`), and `auth.responseHeaders`
  * (a renewed `DPoP-Nonce`, `x-fapi-interaction-id`) are set on the response. On refusal it sets the
- * `GuardError`'s headers on the response and throws a `FapiGuardException` (status, body
- * `{ error, error_description }`).
+ * refusal's headers (challenge, `Cache-Control: no-store`, `content-type`) on the response and throws
+ * a `FapiGuardException` (status, body `{ error, error_description }`), which Nest's own exception
+ * handling answers; `FapiGuardExceptionFilter` is not needed for that.
  *
  * Override points for subclasses: `isPublic`, `isPassthrough`, `getRequirements`, `getRequiredScopes`, `getRequest`,
  * `getResponse`, `toRequestLike`, `refuse`. It reads no forwarded header itself (see `toRequestLike`).
@@ -54,7 +57,7 @@ export class FapiAuthGuard implements CanActivate {
     } catch (error) {
       const refusal = this.guard.toGuardError(error)
       // Optional authentication: no credentials at all, and the route needs none of its own.
-      if (refusal.code === 'ERR_NO_CREDENTIALS' && requirements === undefined && this.isPassthrough(context)) return true
+      if (isMissingCredentials(refusal) && requirements === undefined && this.isPassthrough(context)) return true
       return this.refuse(refusal, context)
     }
     request.auth = auth
@@ -80,26 +83,27 @@ export class FapiAuthGuard implements CanActivate {
   }
 
   /**
-   * The route's own requirements: `@Scopes()`, `@RequireAuthentication()`, `@RequireClaims()`, each
-   * the method's, else its controller's; `undefined` when it has none.
+   * The route's own requirements (`@Requirements()` and its shorthands): each member the method's,
+   * else its controller's; `undefined` when it has none.
    */
   protected getRequirements(context: ExecutionContext): VerifyOptions | undefined {
-    const targets = [context.getHandler(), context.getClass()]
+    const { scopes: _scopes, ...declared } = this.declaredRequirements(context)
     const scopes = this.getRequiredScopes(context)
-    const authentication = this.reflector.getAllAndOverride<AuthenticationRequirement | undefined>(FAPI_AUTHENTICATION_KEY, targets)
-    const claims = this.reflector.getAllAndOverride<readonly ClaimRequirement[] | undefined>(FAPI_CLAIMS_KEY, targets)
-    if (scopes.length === 0 && authentication === undefined && claims === undefined) return undefined
-    return {
-      ...(scopes.length > 0 && { scopes }),
-      ...(authentication?.acrValues !== undefined && { acrValues: authentication.acrValues }),
-      ...(authentication?.maxAge !== undefined && { maxAge: authentication.maxAge }),
-      ...(claims !== undefined && { claims }),
-    }
+    const merged: Record<string, unknown> = { ...declared, ...(scopes.length > 0 && { scopes }) }
+    for (const key of Object.keys(merged)) if (merged[key] === undefined) delete merged[key]
+    return Object.keys(merged).length === 0 ? undefined : (merged as VerifyOptions)
   }
 
-  /** Scopes of the route's `@Scopes()`, else its controller's (the method's replace the class's). */
+  /** Scopes of the route's `@Scopes()` / `@Requirements({ scopes })`, else its controller's. */
   protected getRequiredScopes(context: ExecutionContext): readonly string[] {
-    return this.reflector.getAllAndOverride<readonly string[] | undefined>(FAPI_SCOPES_KEY, [context.getHandler(), context.getClass()]) ?? NO_SCOPES
+    return this.declaredRequirements(context).scopes ?? NO_SCOPES
+  }
+
+  /** The controller's declared requirements, each member the method declares replacing the controller's. */
+  private declaredRequirements(context: ExecutionContext): DeclaredRequirements {
+    const ofClass = this.reflector.get<DeclaredRequirements | undefined>(FAPI_REQUIREMENTS_KEY, context.getClass())
+    const ofHandler = this.reflector.get<DeclaredRequirements | undefined>(FAPI_REQUIREMENTS_KEY, context.getHandler())
+    return { ...ofClass, ...ofHandler }
   }
 
   /** The platform's request object (Express's, or Fastify's); `request.auth` is set on it. */
@@ -121,13 +125,14 @@ export class FapiAuthGuard implements CanActivate {
   }
 
   /**
-   * Refuses the request: sets the error's headers (`WWW-Authenticate`, `DPoP-Nonce`, `Retry-After`,
-   * `x-fapi-interaction-id`) on the response and throws a `FapiGuardException`, which
-   * `FapiGuardExceptionFilter` answers. Override it to log or count refusals, then call
-   * `super.refuse(error, context)`.
+   * Refuses the request: sets the core's refusal headers (`WWW-Authenticate`, `DPoP-Nonce`,
+   * `Retry-After`, `x-fapi-interaction-id`, `Cache-Control: no-store`, `content-type`) on the response
+   * and throws a `FapiGuardException`, whose status and body `{ error, error_description }` Nest's own
+   * exception handling sends. Override it to log or count refusals, then call `super.refuse(error, context)`.
    */
   protected refuse(error: GuardError, context: ExecutionContext): never {
-    setResponseHeaders(this.adapterHost.httpAdapter, this.getResponse(context), error.headers)
+    const { headers } = refusalResponse(this.guard, error)
+    setResponseHeaders(this.adapterHost.httpAdapter, this.getResponse(context), headers)
     throw new FapiGuardException(error)
   }
 }

@@ -3,6 +3,7 @@ export type { FapiGuardAdapterOptions, FapiGuardModuleExtras, FapiGuardModuleOpt
 export { FapiAuthGuard } from './fapi-auth.guard.js'
 export { FapiGuardException } from './fapi-guard.exception.js'
 export { FapiGuardExceptionFilter } from './fapi-guard-exception.filter.js'
+export { Requirements } from './requirements.decorator.js'
 export { Scopes } from './scopes.decorator.js'
 export { RequireAuthentication } from './require-authentication.decorator.js'
 export { RequireClaims } from './require-claims.decorator.js'
@@ -11,7 +12,18 @@ export { Public } from './public.decorator.js'
 export { Passthrough } from './passthrough.decorator.js'
 export { Auth } from './auth.decorator.js'
 export type { AuthenticatedRequest } from './auth.decorator.js'
-export { FAPI_AUTHENTICATION_KEY, FAPI_CLAIMS_KEY, FAPI_GUARD, FAPI_GUARD_OPTIONS, FAPI_PASSTHROUGH_KEY, FAPI_PUBLIC_KEY, FAPI_REPLAY_STORE, FAPI_SCOPES_KEY } from './tokens.js'
+export {
+  FAPI_AUTHENTICATION_KEY,
+  FAPI_CLAIMS_KEY,
+  FAPI_GUARD,
+  FAPI_GUARD_OPTIONS,
+  FAPI_PASSTHROUGH_KEY,
+  FAPI_PUBLIC_KEY,
+  FAPI_REPLAY_STORE,
+  FAPI_REQUIREMENTS_KEY,
+  FAPI_SCOPES_KEY,
+  LEGACY_TOKENS,
+} from './tokens.js'
 export { claimCheck, claimEquals, claimIncludes } from '@fapi-guard/core'
 export type {
   AuthContext,

@@ -19,7 +19,7 @@ export interface Expected {
   readonly interactionId?: 'echoed' | 'generated' | null
   /** A `Retry-After` of whole seconds must be there. Default: absent. */
   readonly retryAfter?: boolean
-  /** `Cache-Control`, compared only when given here. */
+  /** `Cache-Control`, compared only when given here (every refusal builder gives `no-store`). */
   readonly cacheControl?: string
 }
 
@@ -99,19 +99,31 @@ export function challenge(error?: ChallengeError): RegExp {
   return new RegExp(`^Bearer ${bearer}, DPoP ${dpop}$`)
 }
 
-/** A refusal with an OAuth error: status, challenge, and the body `{ error, error_description }`. */
+/**
+ * A refusal is never stored by a cache (RFC 9111 §5.2.2.5): it answers one request's credentials, and
+ * a shared cache must not hand it, or its `DPoP-Nonce`, to another client.
+ */
+export const REFUSAL_CACHE_CONTROL = 'no-store'
+
+/** A refusal with an OAuth error: status, challenge, `Cache-Control: no-store`, and the body `{ error, error_description }`. */
 export function refusal(status: number, error: ChallengeError, extra: Partial<Expected> = {}): Expected {
   return {
     status,
     challenge: challenge(error),
+    cacheControl: REFUSAL_CACHE_CONTROL,
     body: { error: error.error, error_description: expect.stringContaining(error.description.replace(/'/g, '"')) },
     ...extra,
   }
 }
 
-/** No credentials (RFC 6750 §3.1): 401, the challenges without an error, `{ "error": "unauthorized" }`. */
+/** No credentials (RFC 6750 §3.1): 401, the challenges without an error, `Cache-Control: no-store`, `{ "error": "unauthorized" }`. */
 export function noCredentials(extra: Partial<Expected> = {}): Expected {
-  return { status: 401, challenge: challenge(), body: { error: 'unauthorized' }, ...extra }
+  return { status: 401, challenge: challenge(), cacheControl: REFUSAL_CACHE_CONTROL, body: { error: 'unauthorized' }, ...extra }
+}
+
+/** A refusal because a dependency is down (503): no challenge, a `Retry-After`, `Cache-Control: no-store`. */
+export function unavailable(body: Expected['body']): Expected {
+  return { status: 503, challenge: null, retryAfter: true, cacheControl: REFUSAL_CACHE_CONTROL, body }
 }
 
 /**

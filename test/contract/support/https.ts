@@ -43,6 +43,8 @@ function first(headers: IncomingHttpHeaders): Record<string, string | undefined>
 
 /** Reads a body as JSON when it says it is JSON, else as text. */
 export function parseBody(contentType: string | undefined, text: string): unknown {
+  // No body at all (a HEAD answer): nothing to parse.
+  if (text === '') return undefined
   if (contentType !== undefined && /^application\/json\b/.test(contentType)) return JSON.parse(text) as unknown
   return text
 }

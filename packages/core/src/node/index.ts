@@ -1,7 +1,8 @@
 import { debuglog } from 'node:util'
 import { createGuardWith, type Guard } from '../pipeline/guard.js'
 import type { GuardOptions } from '../options/types.js'
-import { resolveAdapterGuardWith, type AdapterGuard } from '../adapter-guard.js'
+import { resolveAdapterGuardWith } from '../adapter/resolve-adapter-guard.js'
+import type { AdapterGuard } from '../public.js'
 import { nodeCryptoBackend, nodeCryptoBackendOffloading } from './node-crypto-backend.js'
 import { createTLSClientFetch } from './tls-client-fetch.js'
 
@@ -27,7 +28,10 @@ function nodeDebug(): ((message: string) => void) | undefined {
   return log.enabled ? (message) => log('%s', message) : undefined
 }
 
-/** For adapter authors: `guard(options)` or `guard(existingGuard, adapterOptions)`, split and built (Node build). */
+/**
+ * For adapter authors: `guard(options)` or `guard(existingGuard, adapterOptions)`, split and built (Node build).
+ * @deprecated Import it from `@fapi-guard/core/adapter`.
+ */
 export function resolveAdapterGuard<K extends string>(first: unknown, second: unknown, adapterKeys: readonly K[]): AdapterGuard<K> {
   return resolveAdapterGuardWith(first, second, adapterKeys, createGuard)
 }

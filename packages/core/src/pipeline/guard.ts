@@ -1,3 +1,4 @@
+import { rememberGuard } from '../adapter/authorize.js'
 import { recordDecision, startTrace, type Trace } from '../audit/record-decision.js'
 import { enforceRequirements } from '../authorization/enforce-requirements.js'
 import { verifyTokenBinding, type VerifiedBinding } from '../binding/verify-token-binding.js'
@@ -95,6 +96,8 @@ class ResourceGuard implements Guard {
       // 6. Context: what the route sees.
       const auth = authContext(request, credentials.token, token, bound, trace, parts.clientIdClaims)
       recordDecision(parts.decisions, request, trace, auth, undefined)
+      // Adapters' later per-route middleware calls authorize(auth, …) without holding the guard.
+      rememberGuard(auth, this)
       return auth
     } catch (error) {
       const refusal = finalizeRefusal(error, { scheme, interactionId: trace.interaction?.value }, parts.challenge)

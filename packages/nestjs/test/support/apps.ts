@@ -1,7 +1,7 @@
 import 'reflect-metadata'
-import { applyDecorators, Controller, Get, Inject, Module, Req, UseGuards, type DynamicModule, type Provider, type Type } from '@nestjs/common'
+import { applyDecorators, Controller, Get, Inject, Module, Req, UseFilters, UseGuards, type DynamicModule, type Provider, type Type } from '@nestjs/common'
 import { APP_GUARD } from '@nestjs/core'
-import { Auth, FAPI_GUARD, FapiAuthGuard, FapiGuardModule, Public, Scopes, type AuthContext, type AuthenticatedRequest, type Guard, type GuardOptions } from '@fapi-guard/nestjs'
+import { Auth, FAPI_GUARD, FapiAuthGuard, FapiGuardExceptionFilter, FapiGuardModule, Public, Scopes, type AuthContext, type AuthenticatedRequest, type Guard, type GuardOptions } from '@fapi-guard/nestjs'
 
 // Every constructor dependency is named with @Inject: esbuild (vitest, tsup) emits no
 // "design:paramtypes" metadata, so injection by type alone would not work here.
@@ -57,8 +57,9 @@ export function testControllers(mode: GuardMode, counter: RouteCounter): Type[] 
       return { auth: auth ?? null }
     }
 
-    /** A GuardError thrown by route code: the module's filter answers it with the challenge. */
+    /** A GuardError thrown by route code: the opt-in filter answers it with the challenge. */
     @Get('admin')
+    @UseFilters(FapiGuardExceptionFilter)
     admin(@Auth() auth: AuthContext) {
       counter.count += 1
       this.guard.requireScopes(auth, ['admin'])

@@ -1,27 +1,26 @@
 import { createGuard, toResponse, verifyOptional, type AuthContext, type RequestLike, type VerifyOptions } from '@fapi-guard/core'
+import { metadataResponse } from '@fapi-guard/core/adapter'
 import { GUARD_NAMES, guardOptions, isPassthrough, type Fixtures, type GuardName } from '../fixtures.js'
 import { parseBody } from '../https.js'
 import { ROUTES, routeBody } from '../routes.js'
 import type { Adapter, Answer, ContractRequest, Target } from '../target.js'
 
-const METADATA_CACHE_CONTROL = 'public, max-age=3600'
 const REQUIREMENTS: ReadonlyMap<string, VerifyOptions | undefined> = new Map(
   Object.values(ROUTES).map(({ path, ...requirements }) => [path, Object.keys(requirements).length === 0 ? undefined : requirements]),
 )
 
 /**
  * The contract app as a Fetch handler (Workers, Deno, Bun, Lambda function URLs): `guard.verify(request,
- * requirements)` and `toResponse(error)`, the metadata from `guard.metadata()` at `guard.metadataPath`;
+ * requirements)` and `toResponse(error)`, the metadata answer from `metadataResponse` (`@fapi-guard/core/adapter`);
  * with `passthrough`, `verifyOptional(guard, request, requirements)` (no credentials → no auth).
  */
 export function createFetchHandler(name: GuardName, fixtures: Fixtures): (request: Request | RequestLike) => Promise<Response> {
   const guard = createGuard(guardOptions(name, fixtures))
   const passthrough = isPassthrough(name)
   return async (request) => {
+    const metadata = metadataResponse(guard, request)
+    if (metadata !== undefined) return new Response(metadata.body, metadata)
     const { pathname } = new URL(request.url)
-    if (request.method === 'GET' && pathname === guard.metadataPath) {
-      return Response.json(guard.metadata(), { headers: { 'cache-control': METADATA_CACHE_CONTROL } })
-    }
     if (request.method !== 'GET' || !REQUIREMENTS.has(pathname)) return Response.json({ error: 'not_found' }, { status: 404 })
     try {
       const requirements = REQUIREMENTS.get(pathname)
@@ -60,13 +59,14 @@ function toFetchInput(name: GuardName, request: ContractRequest): Request | Requ
   }
 }
 
-async function toAnswer(response: Response): Promise<Answer> {
+/** The answer as a client gets it: a platform sends no body for HEAD (RFC 9110 §9.3.2). */
+async function toAnswer(response: Response, method = 'GET'): Promise<Answer> {
   const headers: Record<string, string> = {}
   response.headers.forEach((value, field) => {
     headers[field] = value
   })
   const contentType = headers['content-type']
-  return { status: response.status, headers, contentType, body: parseBody(contentType, await response.text()) }
+  return { status: response.status, headers, contentType, body: parseBody(contentType, method === 'HEAD' ? '' : await response.text()) }
 }
 
 export const fetchAdapter: Adapter = {
@@ -75,7 +75,7 @@ export const fetchAdapter: Adapter = {
     const handlers = new Map(GUARD_NAMES.map((name) => [name, createFetchHandler(name, fixtures)]))
     return {
       origin: () => FETCH_ORIGIN,
-      send: async (name, request) => toAnswer(await (handlers.get(name) as (input: Request | RequestLike) => Promise<Response>)(toFetchInput(name, request))),
+      send: async (name, request) => toAnswer(await (handlers.get(name) as (input: Request | RequestLike) => Promise<Response>)(toFetchInput(name, request)), request.method),
       close: async () => {},
     } satisfies Target
   },

@@ -6,6 +6,9 @@
 import assert = require('node:assert/strict')
 import type { AddressInfo } from 'node:net'
 import core = require('@fapi-guard/core')
+import coreAdapter = require('@fapi-guard/core/adapter')
+import coreAws = require('@fapi-guard/core/aws')
+import coreObservability = require('@fapi-guard/core/observability')
 import expressAdapter = require('@fapi-guard/express')
 import fastifyAdapter = require('@fapi-guard/fastify')
 import koaAdapter = require('@fapi-guard/koa')
@@ -18,7 +21,11 @@ const withoutRequireESM = process.argv.includes('--without-require-esm')
 async function main(): Promise<void> {
   const resolved = require.resolve('@fapi-guard/core')
   assert.match(resolved, /[\\/]@fapi-guard[\\/]core[\\/]dist[\\/]node[\\/]index\.cjs$/, `the node condition picks the Node build: ${resolved}`)
+  const adapterEntry = require.resolve('@fapi-guard/core/adapter')
+  assert.match(adapterEntry, /[\\/]@fapi-guard[\\/]core[\\/]dist[\\/]node[\\/]adapter\.cjs$/, `the adapter subpath has a Node build too: ${adapterEntry}`)
   assert.equal(typeof fastifyAdapter.default, 'function')
+  assert.equal(typeof coreAws.fromApiGatewayEvent, 'function')
+  assert.match(coreObservability.describeDecision({ outcome: 'accepted', checks: ['credentials'], durationMicros: 1 }), /^accepted/)
   assert.equal(typeof koaAdapter.guard, 'function')
   assert.equal(typeof redis.createRedisReplayStore, 'function')
   if (!withoutRequireESM) {
@@ -31,6 +38,8 @@ async function main(): Promise<void> {
   const options: core.GuardOptions = { issuer: issuer.issuer, audience: issuer.audience, profile: 'oauth2' }
   const refusal = await core.createGuard(options).verify({ method: 'GET', url: 'https://api.example.test/x', headers: {} }).catch((error: unknown) => error)
   assert.ok(core.isGuardError(refusal) && refusal instanceof core.GuardError)
+  assert.equal(coreAdapter.refusalResponse(core.createGuard(options), refusal).headers['cache-control'], 'no-store')
+  assert.equal(coreAws.toApiGatewayResult(refusal).statusCode, 401)
 
   const app = express()
   app.get('/accounts', expressAdapter.guard(options), expressAdapter.requireScopes('accounts:read'), (req, res) => {
@@ -46,6 +55,11 @@ async function main(): Promise<void> {
     assert.deepEqual(await ok.json(), { owner: 'bob' })
     const none = await fetch(url)
     assert.equal(none.status, 401)
+    assert.equal(none.headers.get('cache-control'), 'no-store')
+    // requireScopes() (node/adapter.cjs) authorizes with the guard that guard() (node/index.cjs) ran: the two bundles share it.
+    const narrow = await issuer.mintAccessToken({ sub: 'bob', scope: 'profile' })
+    const forbidden = await fetch(url, { headers: { authorization: `Bearer ${narrow}` } })
+    assert.equal(forbidden.status, 403)
   } finally {
     server.close()
     await issuer.close()

@@ -4,6 +4,9 @@ import assert from 'node:assert/strict'
 import type { AddressInfo } from 'node:net'
 import 'reflect-metadata'
 import { createGuard, ERROR_TABLE, GuardError, isGuardError, type AuthContext, type GuardOptions } from '@fapi-guard/core'
+import { refusalResponse } from '@fapi-guard/core/adapter'
+import { fromApiGatewayEvent, toApiGatewayResult } from '@fapi-guard/core/aws'
+import { describeDecision, logDecisions, type DecisionEvent } from '@fapi-guard/core/observability'
 import { guard, requireScopes } from '@fapi-guard/express'
 import fapiGuard from '@fapi-guard/fastify'
 import { guard as koaGuard } from '@fapi-guard/koa'
@@ -14,6 +17,8 @@ import express from 'express'
 
 const resolved = import.meta.resolve('@fapi-guard/core')
 assert.match(resolved, /\/@fapi-guard\/core\/dist\/node\/index\.js$/, `the node condition picks the Node build: ${resolved}`)
+const adapterEntry = import.meta.resolve('@fapi-guard/core/adapter')
+assert.match(adapterEntry, /\/@fapi-guard\/core\/dist\/node\/adapter\.js$/, `the adapter subpath has a Node build too: ${adapterEntry}`)
 for (const value of [koaGuard, fapiGuard, FapiGuardModule.forRoot, FapiAuthGuard, Scopes, createRedisReplayStore]) {
   assert.equal(typeof value, 'function')
 }
@@ -29,6 +34,13 @@ const core = createGuard(options)
 const refusal = await core.verify({ method: 'GET', url: 'https://api.example.test/x', headers: {} }).catch((error: unknown) => error)
 assert.ok(isGuardError(refusal) && refusal instanceof GuardError)
 assert.equal(refusal.status, 401)
+assert.equal(refusalResponse(core, refusal).headers['cache-control'], 'no-store')
+// The /aws and /observability subpaths, from the tarball: a refusal from verify fits toApiGatewayResult.
+assert.equal(toApiGatewayResult(refusal).statusCode, 401)
+assert.equal(fromApiGatewayEvent({ httpMethod: 'GET', path: '/x', headers: { host: 'api.example.test' } }).url, 'https://api.example.test/x')
+const decision: DecisionEvent = { outcome: 'refused', checks: [], durationMicros: 1 }
+assert.match(describeDecision(decision), /^refused/)
+assert.equal(typeof logDecisions({ info() {}, warn() {} }), 'function')
 
 // A guarded Express route.
 const app = express()
@@ -47,6 +59,7 @@ try {
   const none = await fetch(url)
   assert.equal(none.status, 401)
   assert.match(none.headers.get('www-authenticate') ?? '', /^Bearer/)
+  assert.equal(none.headers.get('cache-control'), 'no-store')
   const narrow = await issuer.mintAccessToken({ sub: 'alice', scope: 'profile' })
   const forbidden = await fetch(url, { headers: { authorization: `Bearer ${narrow}` } })
   assert.equal(forbidden.status, 403)

@@ -1,5 +1,4 @@
-import type { Guard } from './pipeline/guard.js'
-import type { GuardOptions } from './options/types.js'
+import type { Guard, GuardOptions } from '@fapi-guard/core'
 
 /** True for a guard made by `createGuard` (or anything with its methods). */
 export function isGuard(value: unknown): value is Guard {

@@ -1,0 +1,52 @@
+// Core types by the package's own name: the declarations of this subpath then use the main entry's (one
+// GuardError class for both), and the declaration build keeps them out of a shared chunk.
+import type { AuthContext, Guard, GuardError, VerifyOptions } from '@fapi-guard/core'
+
+// Registered symbols: every copy of the core in the process (its ESM and CommonJS builds, each entry
+// point of the CommonJS build) shares the same two maps. Weak: they keep nothing alive.
+const VERIFIED_BY = Symbol.for('@fapi-guard/core:verified-by')
+const PASSED_WITHOUT_CREDENTIALS = Symbol.for('@fapi-guard/core:passed-without-credentials')
+const registry = globalThis as Record<symbol, unknown>
+const verifiedBy = (registry[VERIFIED_BY] ??= new WeakMap()) as WeakMap<AuthContext, Guard>
+const passed = (registry[PASSED_WITHOUT_CREDENTIALS] ??= new WeakMap()) as WeakMap<object, GuardError>
+
+/** Records the guard that verified `auth` (called by the guard itself, once per `AuthContext` it returns). */
+export function rememberGuard(auth: AuthContext, guard: Guard): void {
+  verifiedBy.set(auth, guard)
+}
+
+/** The guard that verified `auth`; `undefined` for an AuthContext no guard made. */
+export function guardOf(auth: AuthContext): Guard | undefined {
+  return typeof auth === 'object' && auth !== null ? verifiedBy.get(auth) : undefined
+}
+
+/**
+ * Per-route requirements on a verified `AuthContext`, checked by the guard that verified it
+ * (`guard.authorize`), so middleware after the guard needs no guard handed to it. Throws that guard's
+ * `GuardError` (403 `insufficient_scope`, 401 `insufficient_user_authentication`, with its challenge).
+ * An `AuthContext` no guard made (built by hand, or copied) is a `TypeError`: a mistake in the code
+ * that calls it, not a refusal of the request. Give it requirements from `defineRequirements`.
+ */
+export function authorize(auth: AuthContext, requirements: VerifyOptions): void {
+  const guard = guardOf(auth)
+  if (guard === undefined) throw new TypeError('fapi-guard: authorize() takes an AuthContext that guard.verify() returned')
+  guard.authorize(auth, requirements)
+}
+
+/** True for the refusal `passthrough` lets a request go on with: it carried no credentials at all (RFC 6750 §3.1, `ERR_NO_CREDENTIALS`). */
+export function isMissingCredentials(refusal: GuardError): boolean {
+  return refusal.code === 'ERR_NO_CREDENTIALS'
+}
+
+/**
+ * Passthrough: records that the framework's `request` went on without credentials, and the refusal it
+ * would have had, so a later per-route requirement answers with that 401 challenge (`passedRefusal`).
+ */
+export function passWithoutCredentials(request: object, refusal: GuardError): void {
+  passed.set(request, refusal)
+}
+
+/** The refusal `passWithoutCredentials` recorded for `request`; `undefined` when it was not let on without credentials. */
+export function passedRefusal(request: object): GuardError | undefined {
+  return passed.get(request)
+}
