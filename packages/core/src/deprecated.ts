@@ -1,13 +1,12 @@
 // Names the main entry exported before the surface was split by audience (issue 16). They keep
 // working; each says where it went. They leave the main entry in the next major version.
-import { isGuard as isGuardFunction } from './adapter/resolve-adapter-guard.js'
 import { logDecisions as logDecisionsFunction, traceDecisions as traceDecisionsFunction } from './audit/decision-event.js'
 import { ERROR_TABLE as ERROR_TABLE_VALUE } from './errors/codes.js'
 import { renderWWWAuthenticate as renderFunction, type Challenge as ChallengeType } from './errors/render-challenge.js'
 import { PROFILE_ALGORITHMS as PROFILE_ALGORITHMS_VALUE } from './options/profiles.js'
 import { checkRequirements as checkRequirementsFunction } from './options/requirements.js'
 import { fromApiGatewayEvent as fromApiGatewayEventFunction, toApiGatewayResult as toApiGatewayResultFunction } from './request/from-api-gateway-event.js'
-import type { Guard } from './pipeline/guard.js'
+import { isGuard as isGuardFunction, type Guard } from './pipeline/guard.js'
 
 /** @deprecated Import it from `@fapi-guard/core/aws`. */
 export const fromApiGatewayEvent = fromApiGatewayEventFunction

@@ -1,4 +1,4 @@
-import { isMissingCredentials } from './adapter/authorize.js'
+import { isMissingCredentials } from './errors/guard-error.js'
 import type { Guard } from './pipeline/guard.js'
 import type { AuthContext, RequestLike, VerifyOptions } from './types.js'
 

@@ -2,22 +2,18 @@
 // GuardError class for both), and the declaration build keeps them out of a shared chunk.
 import type { AuthContext, Guard, GuardError, VerifyOptions } from '@fapi-guard/core'
 
-// Registered symbols: every copy of the core in the process (its ESM and CommonJS builds, each entry
-// point of the CommonJS build) shares the same two maps. Weak: they keep nothing alive.
-const VERIFIED_BY = Symbol.for('@fapi-guard/core:verified-by')
+import { isMissingCredentials as isNoCredentials } from '../errors/guard-error.js'
+import { verifiedBy } from '../pipeline/verified-by.js'
+
+// A registered symbol: every copy of the core in the process (its ESM and CommonJS builds, each entry
+// point of the CommonJS build) shares the same map. Weak: it keeps nothing alive.
 const PASSED_WITHOUT_CREDENTIALS = Symbol.for('@fapi-guard/core:passed-without-credentials')
 const registry = globalThis as Record<symbol, unknown>
-const verifiedBy = (registry[VERIFIED_BY] ??= new WeakMap()) as WeakMap<AuthContext, Guard>
 const passed = (registry[PASSED_WITHOUT_CREDENTIALS] ??= new WeakMap()) as WeakMap<object, GuardError>
-
-/** Records the guard that verified `auth` (called by the guard itself, once per `AuthContext` it returns). */
-export function rememberGuard(auth: AuthContext, guard: Guard): void {
-  verifiedBy.set(auth, guard)
-}
 
 /** The guard that verified `auth`; `undefined` for an AuthContext no guard made. */
 export function guardOf(auth: AuthContext): Guard | undefined {
-  return typeof auth === 'object' && auth !== null ? verifiedBy.get(auth) : undefined
+  return typeof auth === 'object' && auth !== null ? (verifiedBy.get(auth) as Guard | undefined) : undefined
 }
 
 /**
@@ -34,9 +30,7 @@ export function authorize(auth: AuthContext, requirements: VerifyOptions): void 
 }
 
 /** True for the refusal `passthrough` lets a request go on with: it carried no credentials at all (RFC 6750 §3.1, `ERR_NO_CREDENTIALS`). */
-export function isMissingCredentials(refusal: GuardError): boolean {
-  return refusal.code === 'ERR_NO_CREDENTIALS'
-}
+export const isMissingCredentials: (refusal: GuardError) => boolean = isNoCredentials
 
 /**
  * Passthrough: records that the framework's `request` went on without credentials, and the refusal it

@@ -9,9 +9,10 @@ import type { Guard } from '@fapi-guard/core'
  * `{ error, error_description? }` (RFC 6750 §3). Any error becomes a refusal (fail closed). Without a
  * guard (middleware after the guard has none: `guardOf(auth)` finds it) the `GuardError` is answered
  * with the headers it has — those of its guard when `verify` or `authorize` threw it. Decides nothing
- * about the request.
+ * about the request. An error that is not a `GuardError` is answered as `ERR_INTERNAL` (500, no challenge).
  */
 export function refusalResponse(guard: Guard | undefined, error: unknown): HTTPAnswer {
   if (guard !== undefined) return answerRefusal(guard.toGuardError(error))
-  return answerRefusal(isGuardError(error) ? error : new GuardError('ERR_TOKEN_MALFORMED', 'the access token could not be processed'))
+  // Without a guard there is no challenge to add; an error that is not a refusal is still the server's fault, never a bad token.
+  return answerRefusal(isGuardError(error) ? error : new GuardError({ code: 'ERR_INTERNAL', description: 'the request could not be checked', cause: error }))
 }

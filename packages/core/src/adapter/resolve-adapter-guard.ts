@@ -1,11 +1,8 @@
 import type { Guard, GuardOptions } from '@fapi-guard/core'
+import { isGuard as isAnyGuard } from '../pipeline/guard.js'
 
 /** True for a guard made by `createGuard` (or anything with its methods). */
-export function isGuard(value: unknown): value is Guard {
-  if (typeof value !== 'object' || value === null) return false
-  const candidate = value as Partial<Record<keyof Guard, unknown>>
-  return typeof candidate.verify === 'function' && typeof candidate.authorize === 'function' && typeof candidate.toGuardError === 'function'
-}
+export const isGuard: (value: unknown) => value is Guard = isAnyGuard
 
 /** The guard an adapter runs and the adapter's own options, separated. */
 export interface AdapterGuard<K extends string> {

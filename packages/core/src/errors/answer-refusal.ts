@@ -1,5 +1,4 @@
-// By the package's name, so the `/adapter` declarations that use this file take the main entry's GuardError.
-import type { GuardError } from '@fapi-guard/core'
+import type { GuardError } from './guard-error.js'
 
 /** A refusal is answered to one request's credentials: no cache may store it or hand it, or its `DPoP-Nonce`, to another client (RFC 9111 §5.2.2.5). */
 const REFUSAL_CACHE_CONTROL = 'no-store'

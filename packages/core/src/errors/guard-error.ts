@@ -99,6 +99,11 @@ export class GuardError extends Error {
   }
 }
 
+/** True for the refusal of a request that carried no credentials at all (RFC 6750 §3.1, `ERR_NO_CREDENTIALS`): what `passthrough` lets go on. */
+export function isMissingCredentials(refusal: GuardError): boolean {
+  return refusal.code === 'ERR_NO_CREDENTIALS'
+}
+
 /** True for a `GuardError`, also across duplicated copies of this package (ESM and CommonJS). */
 export function isGuardError(value: unknown): value is GuardError {
   return (

@@ -1,4 +1,3 @@
-import { rememberGuard } from '../adapter/authorize.js'
 import { recordDecision, startTrace, type Trace } from '../audit/record-decision.js'
 import { enforceRequirements } from '../authorization/enforce-requirements.js'
 import { verifyTokenBinding, type VerifiedBinding } from '../binding/verify-token-binding.js'
@@ -16,6 +15,7 @@ import { readCredentials } from '../request/read-credentials.js'
 import { verifyToken, type VerifiedToken } from '../token/verify-token.js'
 import type { AuthContext, RequestLike, VerifyOptions } from '../types.js'
 import { finalizeRefusal } from './finalize-refusal.js'
+import { verifiedBy } from './verified-by.js'
 
 export type { Platform } from '../assembly/assemble-guard.js'
 
@@ -44,6 +44,13 @@ export interface Guard {
    * fail there, as Spring does, instead of on the first request. Resolves when every issuer is ready.
    */
   ready(): Promise<void>
+}
+
+/** True for a guard made by `createGuard` (or anything with its methods). */
+export function isGuard(value: unknown): value is Guard {
+  if (typeof value !== 'object' || value === null) return false
+  const candidate = value as Partial<Record<keyof Guard, unknown>>
+  return typeof candidate.verify === 'function' && typeof candidate.authorize === 'function' && typeof candidate.toGuardError === 'function'
 }
 
 /**
@@ -97,7 +104,7 @@ class ResourceGuard implements Guard {
       const auth = authContext(request, credentials.token, token, bound, trace, parts.clientIdClaims)
       recordDecision(parts.decisions, request, trace, auth, undefined)
       // Adapters' later per-route middleware calls authorize(auth, …) without holding the guard.
-      rememberGuard(auth, this)
+      verifiedBy.set(auth, this)
       return auth
     } catch (error) {
       const refusal = finalizeRefusal(error, { scheme, interactionId: trace.interaction?.value }, parts.challenge)

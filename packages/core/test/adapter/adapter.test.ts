@@ -60,6 +60,14 @@ describe('refusalResponse', () => {
     expect(JSON.parse(answer.body)).toEqual({ error: 'server_error', error_description: 'the request could not be checked' })
     expect(answer.body).not.toContain('secret detail')
   })
+  it('without a guard: a refusal keeps the challenge it was given; anything else is ERR_INTERNAL, never a bad token', async () => {
+    const error = await expectRefusal(guard.verify(requestLike({ token: 'garbage' })), { status: 401, error: 'invalid_token', code: 'ERR_TOKEN_MALFORMED' })
+    expect(refusalResponse(undefined, error)).toEqual(refusalResponse(guard, error))
+    const other = refusalResponse(undefined, new Error('secret detail'))
+    expect(other.status).toBe(500)
+    expect(JSON.parse(other.body)).toEqual({ error: 'server_error', error_description: 'the request could not be checked' })
+    expect(other.headers).toEqual({ 'content-type': 'application/json', 'cache-control': 'no-store' })
+  })
 })
 
 describe('metadataResponse', () => {
