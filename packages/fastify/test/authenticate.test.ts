@@ -1,6 +1,6 @@
 import { createDPoPKey, createDPoPProof, createLocalIssuer, type LocalIssuer } from '@fapi-guard/testing'
 import fapiGuard, { type GuardOptions } from '@fapi-guard/fastify'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { protectedApp } from './support/apps.js'
 

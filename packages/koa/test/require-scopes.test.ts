@@ -1,5 +1,5 @@
 import { createLocalIssuer, type LocalIssuer } from '@fapi-guard/testing'
-import { guard, requireScopes } from '@fapi-guard/koa'
+import { requireScopes } from '@fapi-guard/koa'
 import type { Middleware } from 'koa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { protectedApp } from './support/apps.js'
@@ -23,8 +23,6 @@ describe('requireScopes() arguments', () => {
 
 // The answers (403 insufficient_scope with scope="…", 200 when granted) are the contract table's.
 describe.each(koaVersions)('requireScopes() on $name', ({ Koa }) => {
-  const options = () => ({ issuer: issuer.issuer, audience: issuer.audience, profile: 'oauth2' as const })
-
   async function start(chain: Middleware[], before: Middleware[] = []) {
     const { app, route } = protectedApp(Koa, chain, before)
     app.silent = true
