@@ -48,6 +48,9 @@ const scopedError = (description: string, scope: string) => ({ ...dpopError('ins
 /** A token whose signature is another one's: header and payload intact, the signature segment replaced. */
 const withForeignSignature = (token: string, other: string) => `${token.split('.').slice(0, 2).join('.')}.${other.split('.')[2] as string}`
 
+/** A request to the resource with this `Authorization` and nothing else. */
+const authorizationOnly = (authorization: string) => async (): Promise<ContractRequest> => ({ path: ROUTES.resource.path, headers: { authorization } })
+
 /** Sends `request` twice; answers the second (the first must be let through). */
 async function twice(ctx: CaseContext, request: ContractRequest): Promise<Answer> {
   const first = await ctx.send(request)
@@ -88,24 +91,12 @@ export const CASES: readonly ContractCase[] = [
     request: async () => ({ path: ROUTES.resource.path, headers: { authorization: 'DPoP' } }),
     expected: refusal(400, dpopError('invalid_request', 'carry no token')),
   },
-  {
-    name: 'the Bearer scheme with no token',
-    request: async () => ({ path: ROUTES.resource.path, headers: { authorization: 'Bearer' } }),
-    expected: refusal(400, bearerError('invalid_request', 'carry no token')),
-  },
-  {
-    name: 'a Bearer token that is not token68 (a space in it)',
-    request: async () => ({ path: ROUTES.resource.path, headers: { authorization: 'Bearer a b' } }),
-    expected: refusal(400, bearerError('invalid_request', 'not token68 syntax')),
-  },
-  {
-    name: 'a Bearer token that is not token68 (a comma in it)',
-    request: async () => ({ path: ROUTES.resource.path, headers: { authorization: 'Bearer abc,def' } }),
-    expected: refusal(400, bearerError('invalid_request', 'not token68 syntax')),
-  },
+  { name: 'the Bearer scheme with no token', request: authorizationOnly('Bearer'), expected: refusal(400, bearerError('invalid_request', 'carry no token')) },
+  { name: 'a Bearer token that is not token68 (a space in it)', request: authorizationOnly('Bearer a b'), expected: refusal(400, bearerError('invalid_request', 'not token68 syntax')) },
+  { name: 'a Bearer token that is not token68 (a comma in it)', request: authorizationOnly('Bearer abc,def'), expected: refusal(400, bearerError('invalid_request', 'not token68 syntax')) },
   {
     name: 'an Authorization scheme that is not an HTTP token',
-    request: async () => ({ path: ROUTES.resource.path, headers: { authorization: 'Bear@er abc' } }),
+    request: authorizationOnly('Bear@er abc'),
     expected: refusal(400, { error: 'invalid_request', description: 'malformed', scheme: 'both' }),
   },
   {
