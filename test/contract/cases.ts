@@ -1,11 +1,15 @@
 import { accepted, anonymous, noCredentials, refusal, unavailable, type Expected } from './support/expectations.js'
 import {
   DOWN_TOKEN_PREFIX,
+  GUARD_WIDE_SCOPE,
   INTROSPECTION_API_KEY,
   METADATA_PATH,
   PROXY_GUARD_MAX_AGE,
   PUBLIC_ORIGIN,
   RESOURCE_IDENTIFIER,
+  SCOPED_METADATA_PATH,
+  SCOPED_METADATA_URL,
+  SCOPED_RESOURCE_IDENTIFIER,
   type Fixtures,
   type GuardName,
 } from './support/fixtures.js'
@@ -37,8 +41,15 @@ export interface ContractCase {
 const ID = '9d0d2b7e-6c31-4b8e-9a55-2f1f3c7d4e10'
 const dpopBody = (scopes: string[] = []) => (f: Fixtures) => ({ subject: 'user-1', clientId: 'client-1', scopes, binding: { dpop: { jkt: f.dpopKey.thumbprint } } })
 const mtlsBody = () => (f: Fixtures) => ({ subject: 'user-1', clientId: 'client-1', scopes: [], binding: { mtls: { x5tS256: f.clientCertificate.thumbprint } } })
-const dpopError = (error: string, description: string, params?: string[]) => ({ error, description, scheme: 'DPoP' as const, ...(params !== undefined && { params }) })
+const dpopError = (error: string, description: string | null, params?: string[]) => ({ error, description, scheme: 'DPoP' as const, ...(params !== undefined && { params }) })
 const bearerError = (error: string, description: string, params?: string[]) => ({ error, description, scheme: 'Bearer' as const, ...(params !== undefined && { params }) })
+/** At the `scoped` guard: challenges point to its metadata, at the path its identifier derives. */
+const scopedError = (description: string, scope: string) => ({ ...dpopError('insufficient_scope', description, [`scope="${scope}"`]), resourceMetadata: SCOPED_METADATA_URL })
+/** A token whose signature is another one's: header and payload intact, the signature segment replaced. */
+const withForeignSignature = (token: string, other: string) => `${token.split('.').slice(0, 2).join('.')}.${other.split('.')[2] as string}`
+
+/** A request to the resource with this `Authorization` and nothing else. */
+const authorizationOnly = (authorization: string) => async (): Promise<ContractRequest> => ({ path: ROUTES.resource.path, headers: { authorization } })
 
 /** Sends `request` twice; answers the second (the first must be let through). */
 async function twice(ctx: CaseContext, request: ContractRequest): Promise<Answer> {
@@ -79,6 +90,19 @@ export const CASES: readonly ContractCase[] = [
     name: 'Authorization with a scheme and no token',
     request: async () => ({ path: ROUTES.resource.path, headers: { authorization: 'DPoP' } }),
     expected: refusal(400, dpopError('invalid_request', 'carry no token')),
+  },
+  { name: 'the Bearer scheme with no token', request: authorizationOnly('Bearer'), expected: refusal(400, bearerError('invalid_request', 'carry no token')) },
+  { name: 'a Bearer token that is not token68 (a space in it)', request: authorizationOnly('Bearer a b'), expected: refusal(400, bearerError('invalid_request', 'not token68 syntax')) },
+  { name: 'a Bearer token that is not token68 (a comma in it)', request: authorizationOnly('Bearer abc,def'), expected: refusal(400, bearerError('invalid_request', 'not token68 syntax')) },
+  {
+    name: 'an Authorization scheme that is not an HTTP token',
+    request: authorizationOnly('Bear@er abc'),
+    expected: refusal(400, { error: 'invalid_request', description: 'malformed', scheme: 'both' }),
+  },
+  {
+    name: 'the scheme compares case-insensitively (dPoP)',
+    request: (ctx) => dpopRequest(ctx, { scheme: 'dPoP' }),
+    expected: accepted(dpopBody()),
   },
   {
     name: 'two Authorization headers',
@@ -141,6 +165,15 @@ export const CASES: readonly ContractCase[] = [
     expected: refusal(401, dpopError('invalid_token', 'is not a trusted issuer')),
   },
   {
+    name: 'a signature that is not the token\'s (another token of the issuer\'s)',
+    request: async (ctx) => {
+      const token = await ctx.fixtures.issuer.mintAccessToken({}, { dpopKey: ctx.fixtures.dpopKey })
+      const other = await ctx.fixtures.issuer.mintAccessToken({ sub: 'someone-else' }, { dpopKey: ctx.fixtures.dpopKey })
+      return dpopRequest(ctx, { token: withForeignSignature(token, other) })
+    },
+    expected: refusal(401, dpopError('invalid_token', 'signature does not verify')),
+  },
+  {
     name: 'signed by a key the issuer does not have',
     request: async (ctx) =>
       dpopRequest(ctx, { token: await ctx.fixtures.strangerIssuer.mintAccessToken({ iss: ctx.fixtures.issuer.issuer }, { dpopKey: ctx.fixtures.dpopKey }) }),
@@ -149,6 +182,15 @@ export const CASES: readonly ContractCase[] = [
   {
     name: 'unbound bearer token under FAPI 2.0',
     request: async (ctx) => ({ path: ROUTES.resource.path, headers: { authorization: `Bearer ${await ctx.fixtures.issuer.mintAccessToken()}` } }),
+    expected: refusal(401, bearerError('invalid_token', 'not sender-constrained')),
+  },
+  {
+    name: 'unbound bearer token under FAPI 2.0, even over a connection with a client certificate',
+    request: async (ctx) => ({
+      path: ROUTES.resource.path,
+      headers: { authorization: `Bearer ${await ctx.fixtures.issuer.mintAccessToken()}` },
+      certificate: ctx.fixtures.clientCertificate,
+    }),
     expected: refusal(401, bearerError('invalid_token', 'not sender-constrained')),
   },
   {
@@ -265,6 +307,18 @@ export const CASES: readonly ContractCase[] = [
     request: (ctx) => certificateRequest(ctx, { present: null }),
     expected: refusal(401, bearerError('invalid_token', 'no client certificate was presented')),
   },
+  {
+    name: 'certificate-bound: without a proxy option, no certificate header of any kind is read',
+    guard: 'nonce',
+    request: (ctx) => {
+      const { clientCertificate } = ctx.fixtures
+      const escaped = encodeURIComponent(clientCertificate.cert)
+      const xfcc = `By=spiffe://cluster.local/ns/api/sa/api;Cert="${escaped}"`
+      const headers = { 'x-ssl-client-cert': escaped, 'x-forwarded-client-cert': xfcc, 'x-amzn-mtls-clientcert': escaped, 'client-cert': clientCertHeader(clientCertificate) }
+      return certificateRequest(ctx, { present: null, headers })
+    },
+    expected: refusal(401, bearerError('invalid_token', 'no client certificate was presented')),
+  },
 
   // ── behind a proxy ───────────────────────────────────────────────────────────────────────────
   {
@@ -305,6 +359,40 @@ export const CASES: readonly ContractCase[] = [
     expected: refusal(401, bearerError('invalid_token', 'does not match the one the access token is bound to')),
   },
   {
+    name: 'proxy trusted: Client-Cert twice → no certificate, never judged on one of them',
+    guard: 'proxy',
+    request: (ctx) => {
+      const { clientCertificate, otherCertificate } = ctx.fixtures
+      return certificateRequest(ctx, { claims: { auth_time: now() }, present: null, headers: { 'client-cert': [clientCertHeader(clientCertificate), clientCertHeader(otherCertificate)] } })
+    },
+    expected: refusal(401, bearerError('invalid_token', 'no client certificate was presented')),
+  },
+  {
+    name: 'proxy trusted: no Client-Cert, the TLS client certificate → 200',
+    guard: 'proxy',
+    request: (ctx) => certificateRequest(ctx, { claims: { auth_time: now() } }),
+    expected: accepted(mtlsBody()),
+  },
+  {
+    name: 'proxy trusted: the same certificate in TLS and in Client-Cert → 200',
+    guard: 'proxy',
+    request: (ctx) => certificateRequest(ctx, { claims: { auth_time: now() }, headers: { 'client-cert': clientCertHeader(ctx.fixtures.clientCertificate) } }),
+    expected: accepted(mtlsBody()),
+  },
+  {
+    name: 'proxy trusted: the bound certificate in Client-Cert, another in TLS',
+    guard: 'proxy',
+    request: (ctx) =>
+      certificateRequest(ctx, { claims: { auth_time: now() }, present: ctx.fixtures.otherCertificate, headers: { 'client-cert': clientCertHeader(ctx.fixtures.clientCertificate) } }),
+    expected: refusal(401, bearerError('invalid_token', 'differs from the TLS client certificate')),
+  },
+  {
+    name: 'proxy trusted: a Client-Cert that is no certificate means none; the TLS certificate does not stand in',
+    guard: 'proxy',
+    request: (ctx) => certificateRequest(ctx, { claims: { auth_time: now() }, headers: { 'client-cert': 'not-a-certificate' } }),
+    expected: refusal(401, bearerError('invalid_token', 'no client certificate was presented')),
+  },
+  {
     name: 'proxy untrusted: Client-Cert header ignored',
     request: (ctx) => certificateRequest(ctx, { present: null, headers: { 'client-cert': clientCertHeader(ctx.fixtures.clientCertificate) } }),
     expected: refusal(401, bearerError('invalid_token', 'no client certificate was presented')),
@@ -320,6 +408,30 @@ export const CASES: readonly ContractCase[] = [
     name: 'scope granted',
     request: (ctx) => dpopRequest(ctx, { path: ROUTES.accounts.path, claims: { scope: 'openid accounts:read' } }),
     expected: accepted(dpopBody(['openid', 'accounts:read'])),
+  },
+  {
+    name: 'guard-wide scope missing',
+    guard: 'scoped',
+    request: (ctx) => dpopRequest(ctx, { claims: { scope: 'accounts:read' } }),
+    expected: refusal(403, scopedError('lacks a scope', GUARD_WIDE_SCOPE)),
+  },
+  {
+    name: 'guard-wide and per-route scopes: the guard-wide one missing is named first',
+    guard: 'scoped',
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.accounts.path, claims: { scope: 'accounts:read' } }),
+    expected: refusal(403, scopedError('lacks a scope', GUARD_WIDE_SCOPE)),
+  },
+  {
+    name: 'guard-wide and per-route scopes: the per-route one missing',
+    guard: 'scoped',
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.accounts.path, claims: { scope: GUARD_WIDE_SCOPE } }),
+    expected: refusal(403, scopedError('lacks a scope', 'accounts:read')),
+  },
+  {
+    name: 'guard-wide and per-route scopes: both granted',
+    guard: 'scoped',
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.accounts.path, claims: { scope: `${GUARD_WIDE_SCOPE} accounts:read` } }),
+    expected: accepted(dpopBody([GUARD_WIDE_SCOPE, 'accounts:read'])),
   },
   {
     name: 'step-up per route: insufficient acr',
@@ -395,6 +507,16 @@ export const CASES: readonly ContractCase[] = [
     name: 'interaction id echoed on a per-route 403',
     request: (ctx) => dpopRequest(ctx, { path: ROUTES.accounts.path, headers: { 'x-fapi-interaction-id': ID } }),
     expected: refusal(403, dpopError('insufficient_scope', 'lacks a scope', ['scope="accounts:read"']), { interactionId: 'echoed' }),
+  },
+  {
+    name: 'interaction id echoed on a per-route step-up 401',
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.stepUp.path, headers: { 'x-fapi-interaction-id': ID } }),
+    expected: refusal(401, dpopError('insufficient_user_authentication', 'different authentication level', [`acr_values="${GOLD_ACR}"`]), { interactionId: 'echoed' }),
+  },
+  {
+    name: 'interaction id echoed on a per-route claim 403',
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.claims.path, headers: { 'x-fapi-interaction-id': ID } }),
+    expected: refusal(403, dpopError('insufficient_scope', "the 'tenant' claim does not have the required value"), { interactionId: 'echoed' }),
   },
   {
     name: 'interaction id echoed on a nonce challenge',
@@ -535,6 +657,20 @@ export const CASES: readonly ContractCase[] = [
     expected: { status: 200, challenge: null, interactionId: null, body: expect.objectContaining({ resource: RESOURCE_IDENTIFIER }) },
   },
 
+  // ── errorDescriptions: false ─────────────────────────────────────────────────────────────────
+  {
+    name: 'errorDescriptions false: a refusal names the error, in the body and the challenge, with no description',
+    guard: 'quiet',
+    request: (ctx) => dpopRequest(ctx, { mint: { now: now() - 3600, expiresIn: 600 } }),
+    expected: refusal(401, dpopError('invalid_token', null)),
+  },
+  {
+    name: 'errorDescriptions false: a per-route 403 keeps its scope parameter',
+    guard: 'quiet',
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.accounts.path }),
+    expected: refusal(403, dpopError('insufficient_scope', null, ['scope="accounts:read"'])),
+  },
+
   // ── RFC 9728 protected resource metadata ─────────────────────────────────────────────────────
   {
     name: 'metadata document served at its path, public and cacheable',
@@ -559,6 +695,29 @@ export const CASES: readonly ContractCase[] = [
     name: 'metadata answers HEAD with the headers of GET and no body (RFC 9110 §9.3.2)',
     request: async () => ({ method: 'HEAD', path: METADATA_PATH }),
     expected: { status: 200, challenge: null, interactionId: null, cacheControl: 'public, max-age=3600', body: undefined },
+  },
+  {
+    name: 'metadata document served with a query string',
+    request: async () => ({ path: `${METADATA_PATH}?x=1` }),
+    expected: { status: 200, challenge: null, interactionId: null, body: expect.objectContaining({ resource: RESOURCE_IDENTIFIER }) },
+  },
+  {
+    name: 'metadata at the path an identifier with a path derives, with its scopes_supported',
+    guard: 'scoped',
+    request: async () => ({ path: SCOPED_METADATA_PATH }),
+    expected: {
+      status: 200,
+      challenge: null,
+      interactionId: null,
+      cacheControl: 'public, max-age=3600',
+      body: expect.objectContaining({ resource: SCOPED_RESOURCE_IDENTIFIER, scopes_supported: [GUARD_WIDE_SCOPE, 'accounts:read'] }),
+    },
+  },
+  {
+    name: 'no token at a guard whose identifier has a path: the challenge points to its metadata',
+    guard: 'scoped',
+    request: async () => ({ path: ROUTES.resource.path }),
+    expected: noCredentials({}, SCOPED_METADATA_URL),
   },
   {
     name: 'metadata document served by the nonce guard too (no nonce asked)',

@@ -1,4 +1,5 @@
 import { request as httpsRequest } from 'node:https'
+import { connect } from 'node:tls'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { expressAdapter } from './support/adapters/express.js'
 import { fastifyAdapter } from './support/adapters/fastify.js'
@@ -42,6 +43,18 @@ function sendTarget(origin: string, target: string, headers: Record<string, stri
   })
 }
 
+/** Writes `head` (a request head, as written) on a TLS connection and answers the status of the reply. */
+function sendRawTLS(origin: string, head: string): Promise<number> {
+  const { hostname, port } = new URL(origin)
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname, port: Number(port), rejectUnauthorized: false }, () => socket.end(head))
+    const chunks: Buffer[] = []
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+    socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(Buffer.concat(chunks).toString('latin1'))?.[1] ?? 0)))
+    socket.on('error', reject)
+  })
+}
+
 describe.each(NODE_ADAPTERS)('$name: the request-target as written', (adapter) => {
   let target: Target
   let ctx: CaseContext
@@ -81,5 +94,13 @@ describe.each(NODE_ADAPTERS)('$name: the request-target as written', (adapter) =
   it('HOST-00 the same proof at the target as the client addressed it is accepted', async () => {
     const answer = await sendTarget(target.origin('base'), ROUTES.resource.path, await proofForResource())
     expect(answer.status).toBe(200)
+  })
+
+  it("a header folded over lines (obs-fold, nginx's deprecated $ssl_client_cert) never reaches the guard: Node refuses it (400)", async () => {
+    const folded = fixtures.clientCertificate.cert.trimEnd().split('\n').join('\r\n\t')
+    const token = await fixtures.issuer.mintAccessToken({}, { certificate: fixtures.clientCertificate })
+    const head = `GET ${ROUTES.resource.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nClient-Cert: ${folded}\r\nConnection: close\r\n\r\n`
+    // The `proxy` guard trusts loopback and reads Client-Cert: had the field reached it, it would be judged.
+    expect(await sendRawTLS(target.origin('proxy'), head)).toBe(400)
   })
 })

@@ -44,7 +44,7 @@ describe.each(expressVersions)('DPoP-bound tokens on $name', ({ express }) => {
     const token = await issuer.mint({ cnf: { jkt: key.thumbprint } })
     const reply = await send(url, { headers: await dpopHeaders(url, token) })
     expect(reply.status).toBe(200)
-    expect(reply.json()).toMatchObject({ binding: { dpop: { jkt: key.thumbprint } } })
+    expect(reply.json()).toMatchObject({ auth: { binding: { dpop: { jkt: key.thumbprint } } } })
     expect(route.count).toBe(before + 1)
   })
 

@@ -56,6 +56,20 @@ describe('guard() options are checked when guard() is called', () => {
   })
 })
 
+describe('passthrough option', () => {
+  const base = () => ({ issuer: issuer.issuer, audience: issuer.audience })
+
+  it('is an adapter option, in the options or beside an existing guard', () => {
+    expect(() => guard({ ...base(), passthrough: true })).not.toThrow()
+    expect(() => guard(createGuard(base()), { passthrough: true, forwardErrors: true })).not.toThrow()
+  })
+
+  it('must be a boolean', () => {
+    expect(() => guard({ ...base(), passthrough: 'yes' as unknown as boolean })).toThrow(new TypeError('fapi-guard: option "passthrough" must be a boolean'))
+    expect(() => guard(createGuard(base()), { passthrough: 1 as unknown as boolean })).toThrow(/"passthrough" must be a boolean/)
+  })
+})
+
 describe.each(expressVersions)('guard(existingGuard) on $name', ({ express }) => {
   it('uses the given core Guard', async () => {
     const existing = createGuard({ issuer: issuer.issuer, audience: issuer.audience, profile: 'oauth2', scopes: ['needed'] })

@@ -21,38 +21,10 @@ describe('requireScopes() arguments', () => {
   })
 })
 
+// The answers (403 insufficient_scope with scope="…", 200 when granted) are the contract table's;
+// here: how requireScopes() hands its refusal to Express, and what it does without guard().
 describe.each(expressVersions)('requireScopes() on $name', ({ express }) => {
   const options = () => ({ issuer: issuer.issuer, audience: issuer.audience, profile: 'oauth2' as const })
-
-  it('all scopes granted → 200', async () => {
-    const { app, route } = protectedApp(express, [guard(options()), requireScopes('accounts:read', 'openid')])
-    const server = await serve(app)
-    try {
-      const token = await issuer.mint({ scope: 'openid accounts:read payments' })
-      const reply = await send(`${server.origin}/resource`, { headers: { authorization: `Bearer ${token}` } })
-      expect(reply.status).toBe(200)
-      expect(route.count).toBe(1)
-    } finally {
-      await server.close()
-    }
-  })
-
-  it('a missing scope → 403 insufficient_scope with scope="…" in the challenge', async () => {
-    const { app, route } = protectedApp(express, [guard(options()), requireScopes('accounts:read', 'accounts:write')])
-    const server = await serve(app)
-    try {
-      const token = await issuer.mint({ scope: 'accounts:read' })
-      const reply = await send(`${server.origin}/resource`, { headers: { authorization: `Bearer ${token}` } })
-      expect(reply.status).toBe(403)
-      const challenge = reply.headers['www-authenticate']
-      expect(challenge).toContain('error="insufficient_scope"')
-      expect(challenge).toContain('scope="accounts:read accounts:write"')
-      expect(reply.json()).toMatchObject({ error: 'insufficient_scope' })
-      expect(route.count).toBe(0)
-    } finally {
-      await server.close()
-    }
-  })
 
   it('honours the guard’s forwardErrors: the 403 goes to next(error)', async () => {
     const seen: unknown[] = []

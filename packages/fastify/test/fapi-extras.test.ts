@@ -4,8 +4,9 @@ import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { protectedApp } from './support/apps.js'
 
-// Issue 10 on Fastify: step-up (RFC 9470) and claims per route (config and hooks), RFC 9728
-// metadata, x-fapi-interaction-id.
+// Issue 10 on Fastify: the ways of declaring step-up (RFC 9470) and claims per route (config and hooks)
+// and where the plugin serves the RFC 9728 metadata. The contract table holds every adapter to the answers
+// (config acrValues and scopes, hooks for maxAge and claims, metadata, x-fapi-interaction-id).
 
 let issuer: LocalIssuer
 beforeAll(async () => {
@@ -13,26 +14,11 @@ beforeAll(async () => {
 })
 afterAll(() => issuer.close())
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const options = (extra: Partial<GuardOptions> = {}): GuardOptions => ({ issuer: issuer.issuer, audience: issuer.audience, profile: 'oauth2', ...extra })
 const bearer = async (claims: Record<string, unknown> = {}) => ({ authorization: `Bearer ${await issuer.mint(claims)}` })
 const now = () => Math.floor(Date.now() / 1000)
 
 describe('route config: { acrValues, maxAge, claims }, honoured by authenticate', () => {
-  it('acrValues: another acr → 401 insufficient_user_authentication with acr_values; the handler never runs', async () => {
-    const { app, route } = await protectedApp(options(), { config: { acrValues: ['urn:gold'] } })
-    try {
-      const refused = await app.inject({ url: '/resource', headers: await bearer({ acr: 'urn:silver' }) })
-      expect(refused.statusCode).toBe(401)
-      expect(refused.headers['www-authenticate']).toMatch(/^Bearer realm="api", error="insufficient_user_authentication", error_description="[^"]+", acr_values="urn:gold"/)
-      expect(refused.json()).toEqual({ error: 'insufficient_user_authentication', error_description: expect.any(String) })
-      expect(route.count).toBe(0)
-      expect((await app.inject({ url: '/resource', headers: await bearer({ acr: 'urn:gold' }) })).statusCode).toBe(200)
-    } finally {
-      await app.close()
-    }
-  })
-
   it('maxAge: an old auth_time → 401 with max_age', async () => {
     const { app, route } = await protectedApp(options(), { config: { maxAge: 600 } })
     try {
@@ -133,7 +119,7 @@ describe('hooks after authenticate', () => {
 
 describe('RFC 9728 protected resource metadata', () => {
   const identifier = 'https://api.example.test/'
-  it('is served on GET metadataPath, cacheable, even with authenticate on the whole instance; challenges point to it', async () => {
+  it('is served on GET metadataPath even with authenticate on the whole instance; challenges point to it', async () => {
     const app = Fastify()
     await app.register(fapiGuard, options({ resource: { identifier, name: 'Accounts API' } }))
     app.addHook('onRequest', app.authenticate)
@@ -141,15 +127,7 @@ describe('RFC 9728 protected resource metadata', () => {
     try {
       const reply = await app.inject({ url: '/.well-known/oauth-protected-resource' })
       expect(reply.statusCode).toBe(200)
-      expect(reply.headers['cache-control']).toBe('public, max-age=3600')
-      expect(reply.json()).toMatchObject({
-        resource: identifier,
-        resource_name: 'Accounts API',
-        authorization_servers: [issuer.issuer],
-        bearer_methods_supported: ['header'],
-        dpop_bound_access_tokens_required: false,
-        tls_client_certificate_bound_access_tokens: true,
-      })
+      expect(reply.json()).toMatchObject({ resource: identifier, resource_name: 'Accounts API' })
       const challenge = (await app.inject({ url: '/resource' })).headers['www-authenticate']
       expect(challenge).toContain('resource_metadata="https://api.example.test/.well-known/oauth-protected-resource"')
     } finally {
@@ -161,29 +139,6 @@ describe('RFC 9728 protected resource metadata', () => {
     const { app } = await protectedApp(options())
     try {
       expect((await app.inject({ url: '/.well-known/oauth-protected-resource' })).statusCode).toBe(404)
-    } finally {
-      await app.close()
-    }
-  })
-})
-
-describe('x-fapi-interaction-id (interactionId: true)', () => {
-  it('is echoed on success and on refusals by authenticate, config and hooks; generated when absent', async () => {
-    const { app } = await protectedApp(options({ interactionId: true }), { config: { scopes: ['accounts:read'] }, hooks: (instance) => [instance.requireClaims(claimEquals('tenant', 'acme'))] })
-    try {
-      const id = '6f9619ff-8b86-4d01-b42d-00c04fc964ff'
-      const send = async (claims?: Record<string, unknown>) =>
-        app.inject({ url: '/resource', headers: { 'x-fapi-interaction-id': id, ...(claims !== undefined && (await bearer(claims))) } })
-      const ok = await send({ scope: 'accounts:read', tenant: 'acme' })
-      expect([ok.statusCode, ok.headers['x-fapi-interaction-id']]).toEqual([200, id])
-      const noToken = await send()
-      expect([noToken.statusCode, noToken.headers['x-fapi-interaction-id']]).toEqual([401, id])
-      const noScope = await send({ scope: 'openid', tenant: 'acme' })
-      expect([noScope.statusCode, noScope.headers['x-fapi-interaction-id']]).toEqual([403, id])
-      const wrongTenant = await send({ scope: 'accounts:read', tenant: 'other' })
-      expect([wrongTenant.statusCode, wrongTenant.headers['x-fapi-interaction-id']]).toEqual([403, id])
-      const generated = await app.inject({ url: '/resource' })
-      expect(generated.headers['x-fapi-interaction-id']).toMatch(UUID)
     } finally {
       await app.close()
     }

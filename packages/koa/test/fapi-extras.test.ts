@@ -16,7 +16,8 @@ import { protectedApp } from './support/apps.js'
 import { koaVersions } from './support/koa-versions.js'
 import { send, serve } from './support/http.js'
 
-// Issue 10 on Koa: step-up (RFC 9470), claim requirements, RFC 9728 metadata, x-fapi-interaction-id.
+// Issue 10 on Koa: what the requirement middleware takes, requireAuthorization(), and where the guard serves
+// the RFC 9728 metadata. The answers to step-up, claims, metadata and x-fapi-interaction-id are the contract table's.
 
 let issuer: LocalIssuer
 beforeAll(async () => {
@@ -24,7 +25,6 @@ beforeAll(async () => {
 })
 afterAll(() => issuer.close())
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const IDENTIFIER = 'https://api.example.test/accounts'
 const METADATA_PATH = '/.well-known/oauth-protected-resource/accounts'
 
@@ -63,51 +63,6 @@ describe.each(koaVersions)('issue 10 extras on $name', ({ Koa }) => {
     return { route, server, url: `${server.origin}/resource` }
   }
   const bearer = async (claims: Record<string, unknown> = {}) => ({ authorization: `Bearer ${await issuer.mint(claims)}` })
-  const now = () => Math.floor(Date.now() / 1000)
-
-  it('requireAuthentication({ acrValues }): another acr → 401 insufficient_user_authentication with acr_values', async () => {
-    const { route, server, url } = await start([guard(options()), requireAuthentication({ acrValues: ['urn:gold', 'urn:platinum'] })])
-    try {
-      const refused = await send(url, { headers: await bearer({ acr: 'urn:silver' }) })
-      expect(refused.status).toBe(401)
-      expect(refused.headers['www-authenticate']).toMatch(/^Bearer realm="api", error="insufficient_user_authentication", error_description="[^"]+", acr_values="urn:gold urn:platinum"/)
-      expect(refused.json()).toEqual({ error: 'insufficient_user_authentication', error_description: expect.any(String) })
-      expect(route.count).toBe(0)
-      const accepted = await send(url, { headers: await bearer({ acr: 'urn:platinum' }) })
-      expect(accepted.status).toBe(200)
-      expect(route.count).toBe(1)
-    } finally {
-      await server.close()
-    }
-  })
-
-  it('requireAuthentication({ maxAge }): an old auth_time → 401 with max_age; a recent one passes', async () => {
-    const { route, server, url } = await start([guard(options()), requireAuthentication({ maxAge: 300 })])
-    try {
-      const refused = await send(url, { headers: await bearer({ auth_time: now() - 3600 }) })
-      expect(refused.status).toBe(401)
-      expect(refused.headers['www-authenticate']).toContain('error="insufficient_user_authentication"')
-      expect(refused.headers['www-authenticate']).toContain('max_age="300"')
-      expect(route.count).toBe(0)
-      expect((await send(url, { headers: await bearer({ auth_time: now() - 10 }) })).status).toBe(200)
-    } finally {
-      await server.close()
-    }
-  })
-
-  it('requireClaims(...): a failing claim → 403 insufficient_scope naming the claim', async () => {
-    const { route, server, url } = await start([guard(options()), requireClaims(claimEquals('tenant', 'acme'), claimIncludes('groups', 'traders'))])
-    try {
-      const refused = await send(url, { headers: await bearer({ tenant: 'acme', groups: ['viewers'] }) })
-      expect(refused.status).toBe(403)
-      expect(refused.headers['www-authenticate']).toContain('error="insufficient_scope"')
-      expect(refused.json()).toEqual({ error: 'insufficient_scope', error_description: 'the "groups" claim does not include every required value' })
-      expect(route.count).toBe(0)
-      expect((await send(url, { headers: await bearer({ tenant: 'acme', groups: ['traders'] }) })).status).toBe(200)
-    } finally {
-      await server.close()
-    }
-  })
 
   it('requireAuthorization({ scopes, acrValues }): a missing scope and a wrong acr → 401 naming both (RFC 9470 §3)', async () => {
     const { server, url } = await start([guard(options()), requireAuthorization({ scopes: ['payments:write'], acrValues: ['urn:gold'] })])
@@ -121,59 +76,14 @@ describe.each(koaVersions)('issue 10 extras on $name', ({ Koa }) => {
     }
   })
 
-  it('passthrough: a request without credentials gets the 401 challenge from requireClaims()', async () => {
-    const { route, server, url } = await start([guard({ ...options(), passthrough: true }), requireClaims(claimEquals('tenant', 'acme'))])
+  it('serves the RFC 9728 metadata on GET; a POST at its path is guarded like any request', async () => {
+    const { route, server } = await start([guard(options({ resource: { identifier: IDENTIFIER } }))])
     try {
-      const refused = await send(url)
-      expect(refused.status).toBe(401)
-      expect(refused.headers['www-authenticate']).toMatch(/^Bearer realm="api", DPoP algs="[^"]+"$/)
-      expect(route.count).toBe(0)
-    } finally {
-      await server.close()
-    }
-  })
-
-  it('serves the RFC 9728 metadata on GET metadataPath, before credentials; challenges carry resource_metadata', async () => {
-    const { route, server, url } = await start([guard(options({ resource: { identifier: IDENTIFIER, scopes: ['accounts:read'] } }))])
-    try {
-      const metadata = await send(`${server.origin}${METADATA_PATH}?x=1`)
-      expect(metadata.status).toBe(200)
-      expect(metadata.headers['cache-control']).toBe('public, max-age=3600')
-      expect(metadata.headers['content-type']).toMatch(/^application\/json/)
-      expect(metadata.json()).toEqual({
-        resource: IDENTIFIER,
-        authorization_servers: [issuer.issuer],
-        scopes_supported: ['accounts:read'],
-        bearer_methods_supported: ['header'],
-        dpop_signing_alg_values_supported: expect.arrayContaining(['ES256', 'PS256']),
-        dpop_bound_access_tokens_required: false,
-        tls_client_certificate_bound_access_tokens: true,
-      })
-      expect(route.count).toBe(0)
+      expect((await send(`${server.origin}${METADATA_PATH}`)).status).toBe(200)
       const post = await send(`${server.origin}${METADATA_PATH}`, { method: 'POST' })
       expect(post.status).toBe(401)
-      const challenge = (await send(url)).headers['www-authenticate']
-      expect(challenge).toContain(`resource_metadata="https://api.example.test${METADATA_PATH}"`)
-    } finally {
-      await server.close()
-    }
-  })
-
-  it('interactionId: true → x-fapi-interaction-id echoed on success (with the other responseHeaders) and on every refusal', async () => {
-    const { server, url } = await start([guard(options({ interactionId: true })), requireScopes('accounts:read')])
-    try {
-      const id = 'c0ffee00-1234-4abc-8def-000000000001'
-      const ok = await send(url, { headers: { ...(await bearer({ scope: 'accounts:read' })), 'x-fapi-interaction-id': id } })
-      expect(ok.status).toBe(200)
-      expect(ok.headers['x-fapi-interaction-id']).toBe(id)
-      const noToken = await send(url, { headers: { 'x-fapi-interaction-id': id } })
-      expect(noToken.status).toBe(401)
-      expect(noToken.headers['x-fapi-interaction-id']).toBe(id)
-      const noScope = await send(url, { headers: { ...(await bearer({ scope: 'openid' })), 'x-fapi-interaction-id': id } })
-      expect(noScope.status).toBe(403)
-      expect(noScope.headers['x-fapi-interaction-id']).toBe(id)
-      const generated = await send(url)
-      expect(generated.headers['x-fapi-interaction-id']).toMatch(UUID)
+      expect(post.json()).toEqual({ error: 'unauthorized' })
+      expect(route.count).toBe(0)
     } finally {
       await server.close()
     }

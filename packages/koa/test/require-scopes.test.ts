@@ -1,5 +1,5 @@
 import { createLocalIssuer, type LocalIssuer } from '@fapi-guard/testing'
-import { guard, requireScopes } from '@fapi-guard/koa'
+import { requireScopes } from '@fapi-guard/koa'
 import type { Middleware } from 'koa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { protectedApp } from './support/apps.js'
@@ -21,43 +21,14 @@ describe('requireScopes() arguments', () => {
   })
 })
 
+// The answers (403 insufficient_scope with scope="…", 200 when granted) are the contract table's.
 describe.each(koaVersions)('requireScopes() on $name', ({ Koa }) => {
-  const options = () => ({ issuer: issuer.issuer, audience: issuer.audience, profile: 'oauth2' as const })
-
   async function start(chain: Middleware[], before: Middleware[] = []) {
     const { app, route } = protectedApp(Koa, chain, before)
     app.silent = true
     const server = await serve(app.callback())
     return { route, server, url: `${server.origin}/resource` }
   }
-
-  it('all scopes granted → 200', async () => {
-    const { route, server, url } = await start([guard(options()), requireScopes('accounts:read', 'openid')])
-    try {
-      const token = await issuer.mint({ scope: 'openid accounts:read payments' })
-      const reply = await send(url, { headers: { authorization: `Bearer ${token}` } })
-      expect(reply.status).toBe(200)
-      expect(route.count).toBe(1)
-    } finally {
-      await server.close()
-    }
-  })
-
-  it('a missing scope → 403 insufficient_scope with scope="…" in the challenge', async () => {
-    const { route, server, url } = await start([guard(options()), requireScopes('accounts:read', 'accounts:write')])
-    try {
-      const token = await issuer.mint({ scope: 'accounts:read' })
-      const reply = await send(url, { headers: { authorization: `Bearer ${token}` } })
-      expect(reply.status).toBe(403)
-      const challenge = reply.headers['www-authenticate']
-      expect(challenge).toMatch(/^Bearer realm="api", error="insufficient_scope"/)
-      expect(challenge).toContain('scope="accounts:read accounts:write"')
-      expect(reply.json()).toEqual({ error: 'insufficient_scope', error_description: expect.any(String) })
-      expect(route.count).toBe(0)
-    } finally {
-      await server.close()
-    }
-  })
 
   it('without guard() before it → an Error (Koa answers 500); the route never runs', async () => {
     const seen: unknown[] = []

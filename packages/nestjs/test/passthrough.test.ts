@@ -64,11 +64,8 @@ describe.each(platforms)('passthrough on $name', (platform) => {
     })
     afterAll(() => server.close())
 
-    it.each([
-      ['no Authorization header', {}],
-      ['a scheme the guard does not take (Basic)', { authorization: 'Basic dXNlcjpwYXNz' }],
-    ])('%s → the route runs, @Auth() is undefined, no challenge', async (_, headers) => {
-      const reply = await send(`${server.origin}/offers`, { headers })
+    it('no credentials → the route runs, @Auth() is undefined, no challenge', async () => {
+      const reply = await send(`${server.origin}/offers`)
       expect(reply.status).toBe(200)
       expect(reply.json()).toEqual({ subject: null })
       expect(reply.headers['www-authenticate']).toBeUndefined()
@@ -80,14 +77,11 @@ describe.each(platforms)('passthrough on $name', (platform) => {
       expect(reply.json()).toEqual({ subject: 'bob' })
     })
 
-    it.each([
-      ['a token that is not a JWT', async () => ({ authorization: 'Bearer not-a-jwt' }), 401, 'invalid_token'],
-      ['a malformed header', async () => ({ authorization: 'Bearer a b' }), 400, 'invalid_request'],
-      ['an expired token', async () => ({ authorization: `Bearer ${await issuer.mint({}, { expiresIn: 300 })}` }), 401, 'invalid_token'],
-    ])('%s is still refused', async (_, headers, status, error) => {
-      const reply = await send(`${server.origin}/offers`, { headers: await headers() })
-      expect(reply.status).toBe(status)
-      expect(reply.json()).toMatchObject({ error })
+    // Each kind of refusal under passthrough (malformed, expired, …) is the contract table's (PASS-*, module-wide).
+    it('a token that is not a JWT is still refused', async () => {
+      const reply = await send(`${server.origin}/offers`, { headers: { authorization: 'Bearer not-a-jwt' } })
+      expect(reply.status).toBe(401)
+      expect(reply.json()).toMatchObject({ error: 'invalid_token' })
     })
 
     it('with @Scopes() too: no credentials → 401 with the challenge; a token is checked for the scope', async () => {

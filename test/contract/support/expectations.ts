@@ -70,16 +70,19 @@ export function expectedAnswer(expected: Expected, fixtures: Fixtures): unknown 
 }
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-const RESOURCE_METADATA = `resource_metadata="${escape(METADATA_URL)}"`
+const resourceMetadata = (url: string) => `resource_metadata="${escape(url)}"`
 /** The DPoP `algs` list is the profile's; its content is core's business, its presence the contract's. */
 const ALGS = 'algs="[A-Za-z0-9 ]+"'
 
 /** An OAuth error in a challenge: its code, a fragment of its description, and further auth-params (`scope="…"`). */
 export interface ChallengeError {
   readonly error: string
-  readonly description: string
+  /** A fragment of the description; `null` when the guard sends none (`errorDescriptions: false`). */
+  readonly description: string | null
   readonly scheme: ChallengeScheme
   readonly params?: readonly string[]
+  /** The `resource_metadata` URL; default the suite's `METADATA_URL`. */
+  readonly resourceMetadata?: string
 }
 
 /**
@@ -87,15 +90,14 @@ export interface ChallengeError {
  * Bearer challenge with `realm`, a DPoP challenge with `algs`, `resource_metadata` in both, and the
  * error (when there is one) in the challenge of the scheme the client used.
  */
-export function challenge(error?: ChallengeError): RegExp {
-  const errorParams =
-    error === undefined
-      ? undefined
-      : [`error="${escape(error.error)}"`, `error_description="[^"]*${escape(error.description)}[^"]*"`, ...(error.params ?? []).map(escape)].join(', ')
+export function challenge(error?: ChallengeError, metadataUrl = error?.resourceMetadata ?? METADATA_URL): RegExp {
+  const description = error?.description === null || error === undefined ? [] : [`error_description="[^"]*${escape(error.description)}[^"]*"`]
+  const errorParams = error === undefined ? undefined : [`error="${escape(error.error)}"`, ...description, ...(error.params ?? []).map(escape)].join(', ')
   const inBearer = errorParams !== undefined && error?.scheme !== 'DPoP'
   const inDPoP = errorParams !== undefined && error?.scheme !== 'Bearer'
-  const bearer = ['realm="api"', ...(inBearer ? [errorParams] : []), RESOURCE_METADATA].join(', ')
-  const dpop = [...(inDPoP ? [errorParams] : []), ALGS, RESOURCE_METADATA].join(', ')
+  const metadata = resourceMetadata(metadataUrl)
+  const bearer = ['realm="api"', ...(inBearer ? [errorParams] : []), metadata].join(', ')
+  const dpop = [...(inDPoP ? [errorParams] : []), ALGS, metadata].join(', ')
   return new RegExp(`^Bearer ${bearer}, DPoP ${dpop}$`)
 }
 
@@ -111,14 +113,14 @@ export function refusal(status: number, error: ChallengeError, extra: Partial<Ex
     status,
     challenge: challenge(error),
     cacheControl: REFUSAL_CACHE_CONTROL,
-    body: { error: error.error, error_description: expect.stringContaining(error.description.replace(/'/g, '"')) },
+    body: error.description === null ? { error: error.error } : { error: error.error, error_description: expect.stringContaining(error.description.replace(/'/g, '"')) },
     ...extra,
   }
 }
 
 /** No credentials (RFC 6750 §3.1): 401, the challenges without an error, `Cache-Control: no-store`, `{ "error": "unauthorized" }`. */
-export function noCredentials(extra: Partial<Expected> = {}): Expected {
-  return { status: 401, challenge: challenge(), cacheControl: REFUSAL_CACHE_CONTROL, body: { error: 'unauthorized' }, ...extra }
+export function noCredentials(extra: Partial<Expected> = {}, metadataUrl?: string): Expected {
+  return { status: 401, challenge: challenge(undefined, metadataUrl), cacheControl: REFUSAL_CACHE_CONTROL, body: { error: 'unauthorized' }, ...extra }
 }
 
 /** A refusal because a dependency is down (503): no challenge, a `Retry-After`, `Cache-Control: no-store`. */

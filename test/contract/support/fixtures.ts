@@ -12,8 +12,8 @@ import {
 import type { GuardOptions } from '@fapi-guard/core'
 
 /** The guard configurations every adapter serves, each on its own app (own guard, own replay store). */
-export type GuardName = 'base' | 'nonce' | 'proxy' | 'introspection' | 'passthrough'
-export const GUARD_NAMES: readonly GuardName[] = ['base', 'nonce', 'proxy', 'introspection', 'passthrough']
+export type GuardName = 'base' | 'nonce' | 'proxy' | 'introspection' | 'passthrough' | 'scoped' | 'quiet'
+export const GUARD_NAMES: readonly GuardName[] = ['base', 'nonce', 'proxy', 'introspection', 'passthrough', 'scoped', 'quiet']
 
 /** Whether the adapter mounts this configuration with `passthrough: true` (optional authentication; not a core option). */
 export function isPassthrough(name: GuardName): boolean {
@@ -26,6 +26,12 @@ export const METADATA_PATH = '/.well-known/oauth-protected-resource'
 export const METADATA_URL = `${RESOURCE_IDENTIFIER}${METADATA_PATH}`
 /** The public origin clients address behind the (simulated) TLS-terminating proxy. */
 export const PUBLIC_ORIGIN = 'https://public.example.test'
+/** The `scoped` guard's resource: an identifier with a path, so its metadata is at the derived path (RFC 9728 §3.1). */
+export const SCOPED_RESOURCE_IDENTIFIER = `${RESOURCE_IDENTIFIER}/accounts`
+export const SCOPED_METADATA_PATH = `${METADATA_PATH}/accounts`
+export const SCOPED_METADATA_URL = `${RESOURCE_IDENTIFIER}${SCOPED_METADATA_PATH}`
+/** The scope every token needs at the `scoped` guard, whatever the route. */
+export const GUARD_WIDE_SCOPE = 'openid'
 /** The one proxy the `base` guard trusts (TEST-NET-1): never the suite's client. */
 export const UNTRUSTED_SETUP_PROXY = '192.0.2.10'
 /** Guard-wide step-up of the `proxy` guard: seconds since `auth_time`. */
@@ -83,13 +89,16 @@ export async function createFixtures(): Promise<Fixtures> {
 
 /**
  * The options of one guard configuration, made afresh for each adapter (each gets its own guard,
- * replay store and key cache). All three: the FAPI 2.0 profile (sender-constrained tokens only), two
+ * replay store and key cache). All of them: the FAPI 2.0 profile (sender-constrained tokens only), two
  * issuers (one down), RFC 9728 metadata, x-fapi-interaction-id on every answer.
  * - `base`: a proxy at another address is trusted, so forwarded headers from the suite's client (loopback) are not.
- * - `nonce`: DPoP server nonces (RFC 9449 §9).
+ * - `nonce`: DPoP server nonces (RFC 9449 §9); no `proxy` option, so no certificate header is read.
  * - `proxy`: loopback is a trusted proxy (forwarded URL, RFC 9440 `Client-Cert`), and a guard-wide step-up `maxAge`.
  * - `passthrough`: the `base` options, mounted by each adapter with its `passthrough: true` (the Fetch
  *   handler: `verifyOptional`), so a request without credentials reaches the route without auth.
+ * - `scoped`: a guard-wide scope (`GUARD_WIDE_SCOPE`), and a resource identifier with a path
+ *   (`SCOPED_RESOURCE_IDENTIFIER`, its `scopes_supported` listed).
+ * - `quiet`: `errorDescriptions: false` (refusals name the error, never a description).
  * - `introspection`: both issuers introspect; the down one claims opaque tokens by `tokenPrefix`, at an
  *   endpoint with an API key in its query.
  */
@@ -107,6 +116,14 @@ export function guardOptions(name: GuardName, fixtures: Fixtures): GuardOptions 
       return { ...base, proxy: { trusted: [UNTRUSTED_SETUP_PROXY], certificateHeader: 'client-cert' } }
     case 'nonce':
       return { ...base, dpop: { nonce: { secret: fixtures.nonceSecret } } }
+    case 'scoped':
+      return {
+        ...base,
+        scopes: [GUARD_WIDE_SCOPE],
+        resource: { identifier: SCOPED_RESOURCE_IDENTIFIER, name: 'fapi-guard contract API', scopes: [GUARD_WIDE_SCOPE, 'accounts:read'] },
+      }
+    case 'quiet':
+      return { ...base, errorDescriptions: false }
     case 'proxy':
       return { ...base, proxy: { trusted: ['loopback'], certificateHeader: 'client-cert' }, maxAge: PROXY_GUARD_MAX_AGE }
     case 'introspection':

@@ -13,17 +13,6 @@ export interface RouteCounter {
   count: number
 }
 
-/** What the protected handler answers with: the parts of `request.auth` a test looks at. */
-export interface RouteBody {
-  anonymous?: true
-  subject?: string
-  clientId?: string
-  issuer?: string
-  scopes?: string[]
-  binding?: unknown
-  source?: string
-}
-
 /** How the protected route is guarded: its `onRequest` hooks beyond `authenticate`, its `config`. */
 export interface RouteSetup {
   readonly hooks?: (app: FastifyInstance) => onRequestAsyncHookHandler[]
@@ -33,8 +22,8 @@ export interface RouteSetup {
 
 /**
  * A Fastify app with the plugin registered and `GET /resource` (or `path`) behind
- * `onRequest: [app.authenticate, ...hooks]`; the handler echoes `request.auth` (or `{ anonymous: true }`
- * when it is `null`, as `passthrough` allows). `serverOptions` go to
+ * `onRequest: [app.authenticate, ...hooks]`; the handler answers `{ auth: request.auth }` (`null` when
+ * there is none, as `passthrough` allows). `serverOptions` go to
  * `Fastify()` (`https` for a TLS server, `rewriteUrl`).
  */
 export async function protectedApp(
@@ -51,17 +40,7 @@ export async function protectedApp(
     { onRequest: [app.authenticate, ...(setup.hooks?.(app) ?? [])], ...(setup.config !== undefined && { config: setup.config }) },
     async (request) => {
       route.count++
-      const auth = request.auth
-      if (auth === null) return { anonymous: true } satisfies RouteBody
-      const body: RouteBody = {
-        issuer: auth.issuer,
-        scopes: [...auth.scopes],
-        binding: auth.binding,
-        source: auth.source,
-        ...(auth.subject !== undefined && { subject: auth.subject }),
-        ...(auth.clientId !== undefined && { clientId: auth.clientId }),
-      }
-      return body
+      return { auth: request.auth }
     },
   )
   await app.ready()
