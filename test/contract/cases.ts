@@ -14,7 +14,7 @@ import {
   type GuardName,
 } from './support/fixtures.js'
 import { certificateRequest, clientCertHeader, dpopRequest, forwardedTo, now, type CaseContext } from './support/requests.js'
-import { ANONYMOUS_BODY, GOLD_ACR, RECENT_MAX_AGE, ROUTES } from './support/routes.js'
+import { ANONYMOUS_BODY, CREDITOR_HEADER, GOLD_ACR, RECENT_MAX_AGE, ROUTES } from './support/routes.js'
 import type { Answer, ContractRequest } from './support/target.js'
 import { expect } from 'vitest'
 
@@ -39,6 +39,11 @@ export interface ContractCase {
 }
 
 const ID = '9d0d2b7e-6c31-4b8e-9a55-2f1f3c7d4e10'
+/** RFC 9396 §2's payment example, as the `/payments` route's token carries it. */
+const PAYMENT_IBAN = 'DE02100100109307118603'
+const PAYMENT_DETAILS = [
+  { type: 'payment_initiation', actions: ['initiate', 'status', 'cancel'], instructedAmount: { currency: 'EUR', amount: '123.50' }, creditorName: 'Merchant A', creditorAccount: { iban: PAYMENT_IBAN } },
+]
 const dpopBody = (scopes: string[] = []) => (f: Fixtures) => ({ subject: 'user-1', clientId: 'client-1', scopes, binding: { dpop: { jkt: f.dpopKey.thumbprint } } })
 const mtlsBody = () => (f: Fixtures) => ({ subject: 'user-1', clientId: 'client-1', scopes: [], binding: { mtls: { x5tS256: f.clientCertificate.thumbprint } } })
 const dpopError = (error: string, description: string | null, params?: string[]) => ({ error, description, scheme: 'DPoP' as const, ...(params !== undefined && { params }) })
@@ -729,5 +734,32 @@ export const CASES: readonly ContractCase[] = [
       interactionId: null,
       body: expect.objectContaining({ resource: RESOURCE_IDENTIFIER, bearer_methods_supported: ['header'] }),
     },
+  },
+
+  // ── RFC 9396 authorization details ───────────────────────────────────────────────────────────
+  {
+    name: 'malformed authorization_details (not an array) on a route without requirements → 401 invalid_token',
+    request: (ctx) => dpopRequest(ctx, { claims: { authorization_details: { type: 'payment_initiation' } } }),
+    expected: refusal(401, dpopError('invalid_token', 'authorization_details is not an array')),
+  },
+  {
+    name: 'malformed authorization_details (a detail without type) on a route with a detail requirement → 401 invalid_token',
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.payments.path, claims: { authorization_details: [{ actions: ['initiate'] }] }, headers: { [CREDITOR_HEADER]: PAYMENT_IBAN } }),
+    expected: refusal(401, dpopError('invalid_token', 'authorization_details[0].type is not a non-empty string')),
+  },
+  {
+    name: 'the payment detail the route needs, to the creditor the request names → 200',
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.payments.path, claims: { authorization_details: PAYMENT_DETAILS }, headers: { [CREDITOR_HEADER]: PAYMENT_IBAN } }),
+    expected: accepted(dpopBody()),
+  },
+  {
+    name: 'no authorization_details on a route that needs a payment detail → 403 insufficient_authorization_details',
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.payments.path, headers: { [CREDITOR_HEADER]: PAYMENT_IBAN } }),
+    expected: refusal(403, dpopError('insufficient_authorization_details', "an authorization detail of type 'payment_initiation' with actions 'initiate'")),
+  },
+  {
+    name: "the payment detail, but the request names another creditor (the route's check gets the request) → 403",
+    request: (ctx) => dpopRequest(ctx, { path: ROUTES.payments.path, claims: { authorization_details: PAYMENT_DETAILS }, headers: { [CREDITOR_HEADER]: 'DE89370400440532013000' } }),
+    expected: refusal(403, dpopError('insufficient_authorization_details', 'conditions met is required')),
   },
 ]

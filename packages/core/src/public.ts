@@ -13,6 +13,7 @@ export { toResponse } from './errors/to-response.js'
 export { presets } from './options/vendor-presets.js'
 export type { VendorPreset } from './options/vendor-presets.js'
 export { claimCheck, claimEquals, claimIncludes } from './authorization/claim-requirements.js'
+export { readConsentId } from './authorization/authorization-details.js'
 export type { AuthenticationRequirement } from './authorization/check-user-authentication.js'
 export { metadataLocation } from './metadata/protected-resource-metadata.js'
 export type { ProtectedResourceMetadata } from './metadata/protected-resource-metadata.js'
@@ -30,6 +31,8 @@ export type { APIGatewayEventLike, APIGatewayProxyResultLike } from './request/f
 export type { DecisionEvent, DecisionLogger, DecisionTracer } from './audit/decision-event.js'
 export type {
   AuthContext,
+  AuthorizationDetail,
+  AuthorizationDetailRequirement,
   ClaimRequirement,
   ClientCertificate,
   HeaderRecord,

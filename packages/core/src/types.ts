@@ -117,6 +117,8 @@ export interface AuthContext {
   readonly interactionId?: string
   /** FAPI headers passed through untouched: `x-fapi-auth-date`, `x-fapi-customer-ip-address`. */
   readonly fapi?: { readonly authDate?: string; readonly customerIpAddress?: string }
+  /** The token's `authorization_details` (RFC 9396 §9.1 JWT claim, §9.2 introspection member), checked and frozen; present only when the token carries them. */
+  readonly authorizationDetails?: readonly AuthorizationDetail[]
 }
 
 /** Per-route requirements, for `verify` and `authorize`. */
@@ -129,6 +131,42 @@ export interface VerifyOptions {
   readonly maxAge?: number
   /** Claim requirements (`claimEquals`, `claimIncludes`, `claimCheck`), on top of the guard-wide `claims`. */
   readonly claims?: readonly ClaimRequirement[]
+  /** RFC 9396 authorization details the token must carry, every requirement met by some detail; on top of the guard-wide `authorizationDetails`. */
+  readonly authorizationDetails?: readonly AuthorizationDetailRequirement[]
+}
+
+/**
+ * One RFC 9396 authorization detail as the token carries it: a `type`, the common members of §2.2
+ * (arrays of strings, `identifier` a string) when present, and the type's own members.
+ */
+export interface AuthorizationDetail {
+  readonly type: string
+  readonly locations?: readonly string[]
+  readonly actions?: readonly string[]
+  readonly datatypes?: readonly string[]
+  readonly identifier?: string
+  readonly privileges?: readonly string[]
+  readonly [member: string]: unknown
+}
+
+/**
+ * A requirement on the token's authorization details (RFC 9396): met when SOME detail has this `type`,
+ * includes every listed action, location, datatype and privilege, equals `identifier` when given, and
+ * whose `check(detail, request)` returns `true` (anything else, or a throw, is not met). `request` is
+ * what the caller has: the request given to `guard.verify`, or the framework's request object in the
+ * adapters' per-route helpers (Express `req`, Koa `ctx`, Fastify `request`, Nest's HTTP request).
+ */
+export interface AuthorizationDetailRequirement<Request = unknown> {
+  readonly type: string
+  readonly actions?: readonly string[]
+  readonly locations?: readonly string[]
+  readonly datatypes?: readonly string[]
+  readonly privileges?: readonly string[]
+  readonly identifier?: string
+  /** Type-specific fields: amount at most a limit, the creditor the request names… */
+  check?(detail: AuthorizationDetail, request: Request): boolean
+  /** The `error_description` when no detail meets the requirement; default: the type and what was listed. */
+  readonly description?: string
 }
 
 /** A requirement on the token's claims, checked after the token verified (pipeline step 5): made by `claimEquals`, `claimIncludes`, `claimCheck`. */

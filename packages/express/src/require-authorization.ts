@@ -1,6 +1,6 @@
-import { isGuardError, type AuthenticationRequirement, type ClaimRequirement, type VerifyOptions } from '@fapi-guard/core'
-import { authorize, defineAuthentication, defineClaims, defineRequirements, defineScopes, passedRefusal } from '@fapi-guard/core/adapter'
-import type { RequestHandler } from 'express'
+import { isGuardError, type AuthenticationRequirement, type AuthorizationDetailRequirement, type ClaimRequirement, type VerifyOptions } from '@fapi-guard/core'
+import { authorize, defineAuthentication, defineAuthorizationDetails, defineClaims, defineRequirements, defineScopes, passedRefusal } from '@fapi-guard/core/adapter'
+import type { Request, RequestHandler } from 'express'
 import { refuse } from './send-answer.js'
 
 /** Middleware checking requirements already defined (core `define*`) with the guard that verified `req.auth`. */
@@ -14,7 +14,7 @@ function authorizing(requirements: VerifyOptions, where: string): RequestHandler
       return
     }
     try {
-      authorize(auth, requirements)
+      authorize(auth, requirements, req)
     } catch (error) {
       // A TypeError (req.auth not made by a guard) is the application's bug: Express's error handlers get it.
       if (isGuardError(error)) refuse(error, req, res, next)
@@ -26,7 +26,7 @@ function authorizing(requirements: VerifyOptions, where: string): RequestHandler
 }
 
 /**
- * Per-route requirements on a verified token (scopes, step-up, claims), checked by the guard that
+ * Per-route requirements on a verified token (scopes, step-up, claims, authorization details — whose `check` gets `req`), checked by the guard that
  * authenticated the request (core `authorize`) and answered the way that guard does (`forwardErrors`
  * included). Place it after `guard()`. The requirements are checked when the route is declared
  * (`TypeError`). A request `passthrough` let on without credentials gets the 401 challenge it would have had.
@@ -52,4 +52,13 @@ export function requireAuthentication(requirement: AuthenticationRequirement): R
 /** Claim requirements (`claimEquals`, `claimIncludes`, `claimCheck`), else 403 `insufficient_scope`. */
 export function requireClaims(...claims: ClaimRequirement[]): RequestHandler {
   return authorizing(defineClaims(claims, 'requireClaims()'), 'requireClaims()')
+}
+
+/**
+ * RFC 9396 authorization details: each requirement met by some detail of the token (type, actions,
+ * locations, …, and `check(detail, req)` — `req` with its parsed body, when a body parser ran
+ * before), else 403 `insufficient_authorization_details`.
+ */
+export function requireAuthorizationDetails(...requirements: AuthorizationDetailRequirement<Request>[]): RequestHandler {
+  return authorizing(defineAuthorizationDetails(requirements as AuthorizationDetailRequirement[], 'requireAuthorizationDetails()'), 'requireAuthorizationDetails()')
 }

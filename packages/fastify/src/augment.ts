@@ -1,4 +1,4 @@
-import type { AuthContext, AuthenticationRequirement, ClaimRequirement, VerifyOptions } from '@fapi-guard/core'
+import type { AuthContext, AuthenticationRequirement, AuthorizationDetailRequirement, ClaimRequirement, VerifyOptions } from '@fapi-guard/core'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
 /** An `onRequest` hook of the plugin: `app.authenticate`, or what `app.requireScopes(...)` and its siblings return. */
@@ -8,7 +8,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /**
      * `onRequest` hook: verifies the request, then the route's `config` requirements (`scopes`,
-     * `acrValues`, `maxAge`, `claims`); sets `request.auth`, or answers the refusal so the handler never runs.
+     * `acrValues`, `maxAge`, `claims`; `authorizationDetails` in `preHandler`); sets `request.auth`, or answers the refusal so the handler never runs.
      */
     authenticate: GuardHook
     /** Builds an `onRequest` hook for after `authenticate`: per-route requirements (`scopes`, `acrValues`, `maxAge`, `claims`). */
@@ -19,6 +19,12 @@ declare module 'fastify' {
     requireAuthentication(requirement: AuthenticationRequirement): GuardHook
     /** Builds an `onRequest` hook for after `authenticate`: every claim requirement must hold, else 403. */
     requireClaims(...claims: ClaimRequirement[]): GuardHook
+    /**
+     * Builds a hook for after `authenticate`: RFC 9396 authorization details, each requirement met by
+     * some detail of the token (`check(detail, request)`), else 403 `insufficient_authorization_details`.
+     * Put it in `preHandler` when a `check` reads `request.body` (not parsed yet in `onRequest`).
+     */
+    requireAuthorizationDetails(...requirements: AuthorizationDetailRequirement<FastifyRequest>[]): GuardHook
   }
 
   interface FastifyRequest {
@@ -35,5 +41,10 @@ declare module 'fastify' {
     maxAge?: number
     /** Claim requirements of this route (`claimEquals`, `claimIncludes`, `claimCheck`), checked by `authenticate`. */
     claims?: readonly ClaimRequirement[]
+    /**
+     * RFC 9396 authorization details this route needs; checked in a `preHandler` the plugin adds (routes
+     * added after it is registered), so each `check(detail, request)` sees the parsed `request.body`.
+     */
+    authorizationDetails?: readonly AuthorizationDetailRequirement<FastifyRequest>[]
   }
 }

@@ -6,5 +6,5 @@ export default fapiGuard
 export { fapiGuard }
 export type { AdapterOptions, ExistingGuardOptions, FastifyGuardOptions } from './plugin.js'
 export type { GuardHook } from './augment.js'
-export { claimCheck, claimEquals, claimIncludes } from '@fapi-guard/core'
-export type { AuthContext, AuthenticationRequirement, ClaimRequirement, Guard, GuardError, GuardOptions, VerifyOptions } from '@fapi-guard/core'
+export { claimCheck, claimEquals, claimIncludes, readConsentId } from '@fapi-guard/core'
+export type { AuthContext, AuthenticationRequirement, AuthorizationDetail, AuthorizationDetailRequirement, ClaimRequirement, Guard, GuardError, GuardOptions, VerifyOptions } from '@fapi-guard/core'

@@ -1,20 +1,10 @@
-import { requestFromNode, type AuthContext, type AuthenticationRequirement, type ClaimRequirement, type Guard, type GuardOptions, type VerifyOptions } from '@fapi-guard/core'
-import {
-  authorize,
-  defineAuthentication,
-  defineClaims,
-  defineRequirements,
-  defineScopes,
-  isMissingCredentials,
-  metadataResponse,
-  passedRefusal,
-  passWithoutCredentials,
-  refusalResponse,
-} from '@fapi-guard/core/adapter'
+import { requestFromNode, type AuthContext, type Guard, type GuardOptions, type VerifyOptions } from '@fapi-guard/core'
+import { authorize, isMissingCredentials, metadataResponse, passedRefusal, passWithoutCredentials, refusalResponse } from '@fapi-guard/core/adapter'
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { GuardHook } from './augment.js'
-import { readRouteRequirements } from './read-route-requirements.js'
+import { readRouteRequirements, type RouteRequirements } from './read-route-requirements.js'
+import { decorateRequireHooks } from './require-hooks.js'
 import { resolvePluginOptions } from './resolve-plugin-options.js'
 import { sendAnswer } from './send-answer.js'
 
@@ -40,13 +30,15 @@ export type FastifyGuardOptions = (GuardOptions & AdapterOptions) | ExistingGuar
 
 /** Marks the metadata route, so a guard hook on the whole instance lets it through. */
 const METADATA_ROUTE = Symbol.for('@fapi-guard/fastify:metadata')
+/** Marks a route whose `config.authorizationDetails` a `preHandler` checks (the plugin saw it added). */
+const DETAILS_IN_PRE_HANDLER = Symbol.for('@fapi-guard/fastify:details-in-pre-handler')
 
 /**
  * Fastify plugin: FAPI 2.0 resource-server protection. Decorates `app.authenticate` (an `onRequest`
  * hook that verifies the request — RFC 9068 JWT checks, DPoP (RFC 9449), RFC 8705 certificate
  * binding, scopes — and the route's `config` requirements, sets `request.auth` and sends
  * `auth.responseHeaders`, or answers the RFC 6750 refusal), `app.requireScopes(...)`,
- * `app.requireAuthentication(...)`, `app.requireClaims(...)`, `app.requireAuthorization(...)` and
+ * `app.requireAuthentication(...)`, `app.requireClaims(...)`, `app.requireAuthorizationDetails(...)`, `app.requireAuthorization(...)` and
  * `request.auth`. With `resource` configured it serves the RFC 9728 metadata on `GET metadataPath`.
  * With `passthrough: true`, a request without credentials reaches the handler with `request.auth` `null`.
  * Options are checked at `register` (a `TypeError` names the bad one), and so are the routes'
@@ -58,9 +50,9 @@ const METADATA_ROUTE = Symbol.for('@fapi-guard/fastify:metadata')
 const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify: FastifyInstance, options: FastifyGuardOptions) => {
   const { guard: coreGuard, passthrough } = resolvePluginOptions(options)
   /** Each route's `config` requirements, defined once (`null`: none). */
-  const routeRequirements = new WeakMap<object, VerifyOptions | null>()
+  const routeRequirements = new WeakMap<object, RouteRequirements | null>()
 
-  const readRequirements = (config: unknown, url: string): VerifyOptions | undefined => {
+  const readRequirements = (config: unknown, url: string): RouteRequirements | undefined => {
     if (typeof config !== 'object' || config === null) return undefined
     let requirements = routeRequirements.get(config)
     if (requirements === undefined) {
@@ -70,9 +62,9 @@ const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify: FastifyI
     return requirements ?? undefined
   }
 
-  const authorizing = (reply: FastifyReply, auth: AuthContext, requirements: VerifyOptions): void => {
+  const authorizing = (reply: FastifyReply, auth: AuthContext, requirements: VerifyOptions, request: FastifyRequest): void => {
     try {
-      authorize(auth, requirements)
+      authorize(auth, requirements, request)
     } catch (error) {
       sendAnswer(reply, refusalResponse(coreGuard, error))
     }
@@ -80,8 +72,14 @@ const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify: FastifyI
 
   fastify.decorateRequest('auth', null)
 
+  const requireAuthorization = decorateRequireHooks(fastify, coreGuard, authorizing)
   fastify.addHook('onRoute', (route) => {
-    readRequirements(route.config, route.url)
+    const details = readRequirements(route.config, route.url)?.preHandler
+    if (details === undefined) return
+    // onRequest comes before the body is parsed: a `check` comparing against it runs in preHandler.
+    const before = route.preHandler === undefined ? [] : [route.preHandler].flat()
+    route.preHandler = [...before, requireAuthorization(details, `route ${route.url} config authorizationDetails`)]
+    route.config = { ...route.config, [DETAILS_IN_PRE_HANDLER]: true } as NonNullable<typeof route.config>
   })
 
   const metadataPath = coreGuard.metadataPath
@@ -115,30 +113,10 @@ const plugin: FastifyPluginAsync<FastifyGuardOptions> = async (fastify: FastifyI
     }
     request.auth = auth
     reply.headers(auth.responseHeaders)
-    if (requirements !== undefined) authorizing(reply, auth, requirements)
+    const now = config?.[DETAILS_IN_PRE_HANDLER] === true ? requirements?.onRequest : requirements?.all
+    if (now !== undefined) authorizing(reply, auth, now, request)
   }
   fastify.decorate('authenticate', authenticate)
-
-  const requireAuthorization = (requirements: VerifyOptions, where: string): GuardHook => {
-    const name = where.slice(0, where.indexOf('('))
-    return async (request: FastifyRequest, reply: FastifyReply) => {
-      const refusal = passedRefusal(request)
-      if (refusal !== undefined) {
-        sendAnswer(reply, refusalResponse(coreGuard, refusal))
-        return
-      }
-      if (request.auth === null) {
-        throw new Error(`fapi-guard: ${where} ran without authenticate before it; use onRequest: [app.authenticate, app.${name}(...)]`)
-      }
-      authorizing(reply, request.auth, requirements)
-    }
-  }
-  fastify.decorate('requireAuthorization', (requirements: VerifyOptions) => requireAuthorization(defineRequirements(requirements, 'requireAuthorization()'), 'requireAuthorization()'))
-  fastify.decorate('requireScopes', (...scopes: string[]) => requireAuthorization(defineScopes(scopes, 'requireScopes()'), 'requireScopes()'))
-  fastify.decorate('requireAuthentication', (requirement: AuthenticationRequirement) =>
-    requireAuthorization(defineAuthentication(requirement, 'requireAuthentication()'), 'requireAuthentication()'),
-  )
-  fastify.decorate('requireClaims', (...claims: ClaimRequirement[]) => requireAuthorization(defineClaims(claims, 'requireClaims()'), 'requireClaims()'))
 }
 
 /**

@@ -1,6 +1,6 @@
-import { isGuardError, type AuthenticationRequirement, type ClaimRequirement, type VerifyOptions } from '@fapi-guard/core'
-import { authorize, defineAuthentication, defineClaims, defineRequirements, defineScopes, passedRefusal, refusalResponse } from '@fapi-guard/core/adapter'
-import type { Middleware } from 'koa'
+import { isGuardError, type AuthenticationRequirement, type AuthorizationDetailRequirement, type ClaimRequirement, type VerifyOptions } from '@fapi-guard/core'
+import { authorize, defineAuthentication, defineAuthorizationDetails, defineClaims, defineRequirements, defineScopes, passedRefusal, refusalResponse } from '@fapi-guard/core/adapter'
+import type { Context, Middleware } from 'koa'
 import { sendAnswer } from './send-answer.js'
 
 /** Middleware checking requirements already defined (core `define*`) with the guard that verified `ctx.state.auth`. */
@@ -14,7 +14,7 @@ function authorizing(requirements: VerifyOptions, where: string): Middleware {
       return
     }
     try {
-      authorize(auth, requirements)
+      authorize(auth, requirements, ctx)
     } catch (error) {
       // A TypeError (ctx.state.auth not made by a guard) is the application's bug: Koa's error handling gets it.
       if (!isGuardError(error)) throw error
@@ -26,7 +26,7 @@ function authorizing(requirements: VerifyOptions, where: string): Middleware {
 }
 
 /**
- * Per-route requirements on a verified token (scopes, RFC 9470 step-up, claims), checked by the
+ * Per-route requirements on a verified token (scopes, RFC 9470 step-up, claims, authorization details — whose `check` gets `ctx`), checked by the
  * guard that handled the request (core `authorize`) and answered the way that guard does. Place it
  * after `guard()`. The requirements are checked when the middleware is made (core
  * `defineRequirements`, `TypeError`). A request `passthrough` let on without credentials gets the 401
@@ -54,4 +54,13 @@ export function requireAuthentication(requirement: AuthenticationRequirement): M
 /** Claim requirements (`claimEquals`, `claimIncludes`, `claimCheck`), else 403 `insufficient_scope`. */
 export function requireClaims(...claims: ClaimRequirement[]): Middleware {
   return authorizing(defineClaims(claims, 'requireClaims()'), 'requireClaims()')
+}
+
+/**
+ * RFC 9396 authorization details: each requirement met by some detail of the token (type, actions,
+ * locations, …, and `check(detail, ctx)` — `ctx.request.body` when a body parser ran before), else
+ * 403 `insufficient_authorization_details`.
+ */
+export function requireAuthorizationDetails(...requirements: AuthorizationDetailRequirement<Context>[]): Middleware {
+  return authorizing(defineAuthorizationDetails(requirements as AuthorizationDetailRequirement[], 'requireAuthorizationDetails()'), 'requireAuthorizationDetails()')
 }

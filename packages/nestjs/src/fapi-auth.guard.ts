@@ -17,7 +17,7 @@ const NO_SCOPES: readonly string[] = Object.freeze([])
  * Lets a request reach the route only with a valid, sender-constrained access token: RFC 9068 JWT
  * checks (or RFC 7662 introspection), DPoP (RFC 9449), RFC 8705 certificate binding and the
  * module-wide requirements (`guard.verify`), then the route's own — `@Requirements()` and its
- * shorthands `@Scopes()`, `@RequireAuthentication()`, `@RequireClaims()` — with `guard.authorize`. Use it per controller or
+ * shorthands `@Scopes()`, `@RequireAuthentication()`, `@RequireClaims()`, `@RequireAuthorizationDetails()` — with `guard.authorize`. Use it per controller or
  * route (`@UseGuards(FapiAuthGuard)`) or for the whole application
  * (`{ provide: APP_GUARD, useClass: FapiAuthGuard }`); `@Public()` routes are let through unchecked.
  * On a `@Passthrough()` route (or every route, with the module's `passthrough: true`) a request with
@@ -64,7 +64,8 @@ export class FapiAuthGuard implements CanActivate {
     setResponseHeaders(this.adapterHost.httpAdapter, this.getResponse(context), auth.responseHeaders)
     if (requirements !== undefined) {
       try {
-        this.guard.authorize(auth, requirements)
+        // The request (its parsed body included) goes to each `authorizationDetails` check.
+        this.guard.authorize(auth, requirements, request)
       } catch (error) {
         return this.refuse(this.guard.toGuardError(error), context)
       }

@@ -7,6 +7,7 @@ export { Requirements } from './requirements.decorator.js'
 export { Scopes } from './scopes.decorator.js'
 export { RequireAuthentication } from './require-authentication.decorator.js'
 export { RequireClaims } from './require-claims.decorator.js'
+export { RequireAuthorizationDetails } from './require-authorization-details.decorator.js'
 export { ProtectedResourceMetadataRoute } from './protected-resource-metadata.route.js'
 export { Public } from './public.decorator.js'
 export { Passthrough } from './passthrough.decorator.js'
@@ -24,10 +25,12 @@ export {
   FAPI_SCOPES_KEY,
   LEGACY_TOKENS,
 } from './tokens.js'
-export { claimCheck, claimEquals, claimIncludes } from '@fapi-guard/core'
+export { claimCheck, claimEquals, claimIncludes, readConsentId } from '@fapi-guard/core'
 export type {
   AuthContext,
   AuthenticationRequirement,
+  AuthorizationDetail,
+  AuthorizationDetailRequirement,
   ClaimRequirement,
   Guard,
   GuardError,

@@ -17,11 +17,12 @@ export function declareRequirements(declared: DeclaredRequirements): MethodDecor
 
 /**
  * Per-route requirements of a route (method) or every route of a controller (class):
- * `@Requirements({ scopes?, acrValues?, maxAge?, claims? })` — scopes all granted (else 403
+ * `@Requirements({ scopes?, acrValues?, maxAge?, claims?, authorizationDetails? })` — scopes all granted (else 403
  * `insufficient_scope`, RFC 6750 §3.1), RFC 9470 step-up (else 401 `insufficient_user_authentication`),
- * claim requirements (else 403). Each member a method sets replaces its controller's; the module-wide
+ * claim requirements (else 403), RFC 9396 authorization details (else 403 `insufficient_authorization_details`;
+ * each `check(detail, request)` gets the platform's HTTP request). Each member a method sets replaces its controller's; the module-wide
  * options are checked for every route first. Checked when applied with the core's `defineRequirements`
- * (`TypeError`). `@Scopes()`, `@RequireAuthentication()` and `@RequireClaims()` are shorthands of it.
+ * (`TypeError`). `@Scopes()`, `@RequireAuthentication()`, `@RequireClaims()` and `@RequireAuthorizationDetails()` are shorthands of it.
  */
 export function Requirements(requirements: VerifyOptions): MethodDecorator & ClassDecorator {
   return declareRequirements(defineRequirements(requirements, '@Requirements()'))

@@ -44,6 +44,12 @@ export interface FapiAuthorizationServerOptions {
   readonly accessTokenTTL?: number
   /** The user who signs in and consents (the tokens' `sub`). Default `alice`. */
   readonly accountId?: string
+  /**
+   * RFC 9396 authorization details types the server accepts (`features.richAuthorizationRequests`):
+   * the details a client asks for are granted at consent as asked, and go into the JWT access token
+   * (`authorization_details` claim) and the introspection answer. Default: none (RAR off).
+   */
+  readonly authorizationDetailsTypes?: readonly string[]
 }
 
 /** Options of `registerClient`. */
@@ -76,6 +82,8 @@ export interface FapiAuthorizeOptions {
   readonly scope?: string
   /** Called at each stage of the flow, as it happens. */
   readonly onStage?: (stage: FapiFlowStage) => void
+  /** RFC 9396 `authorization_details` to ask for (pushed with the other parameters); needs `authorizationDetailsTypes`. */
+  readonly authorizationDetails?: ReadonlyArray<Readonly<Record<string, unknown>>>
 }
 
 /** A sender-constrained access token and what it is bound to. */
@@ -91,6 +99,8 @@ export interface FapiTokens {
   readonly dpopKey?: FapiDPoPKey
   /** The client's certificate (present it with certificate-bound tokens). */
   readonly certificate: TestCertificate
+  /** The `authorization_details` of the token response (RFC 9396 §7), when asked for. */
+  readonly authorizationDetails?: unknown
 }
 
 /** A DPoP key pair usable with `createDPoPProof` and with Web Crypto key-pair APIs (the `dpop` package). */
@@ -317,7 +327,7 @@ export async function createFapiAuthorizationServer(options: FapiAuthorizationSe
       details.grantId === undefined
         ? new oidc.Grant({ accountId, clientId: String(params.client_id) })
         : ((await oidc.Grant.find(details.grantId)) ?? new oidc.Grant({ accountId, clientId: String(params.client_id) }))
-    const wanted = prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> }
+    const wanted = prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]>; rar?: Array<{ type: string }> }
     const granted: string[] = []
     if (wanted.missingOIDCScope !== undefined) {
       grant.addOIDCScope(wanted.missingOIDCScope.join(' '))
@@ -327,6 +337,10 @@ export async function createFapiAuthorizationServer(options: FapiAuthorizationSe
     for (const [indicator, resourceScopes] of Object.entries(wanted.missingResourceScopes ?? {})) {
       grant.addResourceScope(indicator, resourceScopes.join(' '))
       granted.push(...resourceScopes)
+    }
+    for (const detail of wanted.rar ?? []) {
+      grant.addRar(detail)
+      granted.push(`authorization_details ${detail.type}`)
     }
     const grantId = await grant.save()
     consents.set(uid, { accountId, scopes: granted })
@@ -376,6 +390,15 @@ export async function createFapiAuthorizationServer(options: FapiAuthorizationSe
           return property === 'tls_client_auth_subject_dn' && certificate !== undefined && normalizeDN(certificate.subject) === normalizeDN(expected)
         },
       },
+      richAuthorizationRequests: {
+        enabled: (options.authorizationDetailsTypes ?? []).length > 0,
+        // Each type accepted as asked (oidc-provider has checked the RFC 9396 common members already).
+        types: Object.fromEntries((options.authorizationDetailsTypes ?? []).map((type) => [type, { validate: () => undefined }])),
+        // Policy: what consent granted goes into the code, the access token and the introspection answer.
+        authorizationDetailsForGrantSource: (ctx) => ctx.oidc.grant?.rar,
+        authorizationDetailsForAccessToken: (_ctx, _token, source) => source?.rar,
+        authorizationDetailsForIntrospection: (_ctx, token) => token.rar,
+      },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => audience,
@@ -424,6 +447,7 @@ export async function createFapiAuthorizationServer(options: FapiAuthorizationSe
       token_endpoint_auth_method: authentication,
       ...(authentication === 'private_key_jwt' ? { token_endpoint_auth_signing_alg: 'ES256' } : { tls_client_auth_subject_dn: `CN=${clientId}` }),
       ...(binding === 'dpop' ? { dpop_bound_access_tokens: true } : { tls_client_certificate_bound_access_tokens: true }),
+      ...((options.authorizationDetailsTypes ?? []).length > 0 && { authorization_details_types: [...(options.authorizationDetailsTypes ?? [])] }),
       ...(profile === 'fapi2'
         ? { require_pushed_authorization_requests: true }
         : {
@@ -466,6 +490,7 @@ export async function createFapiAuthorizationServer(options: FapiAuthorizationSe
         code_challenge: await client.calculatePKCECodeChallenge(verifier),
         code_challenge_method: 'S256',
         ...(state !== undefined && { state }),
+        ...(authorizeOptions.authorizationDetails !== undefined && { authorization_details: JSON.stringify(authorizeOptions.authorizationDetails) }),
       }
 
       let authorizationUrl: URL
@@ -532,6 +557,7 @@ export async function createFapiAuthorizationServer(options: FapiAuthorizationSe
         cnf,
         ...(dpopKey !== undefined && { dpopKey }),
         certificate,
+        ...(tokens.authorization_details !== undefined && { authorizationDetails: tokens.authorization_details }),
       }
     }
 

@@ -57,6 +57,8 @@ export interface SendOptions {
   /** CA to trust for the server certificate (HTTPS). */
   ca?: string
   agent?: Agent | false
+  /** Request body, sent as given (set `content-type` in `headers`). */
+  body?: string
 }
 
 /** Sends one request with Node's client and reads the whole answer. */
@@ -88,7 +90,7 @@ export function send(url: string, options: SendOptions = {}): Promise<Reply> {
       },
     )
     request.on('error', reject)
-    request.end()
+    request.end(options.body)
   })
 }
 

@@ -1,4 +1,4 @@
-import { claimEquals, type AuthContext, type ClaimRequirement } from '@fapi-guard/core'
+import { claimEquals, type AuthContext, type AuthorizationDetailRequirement, type ClaimRequirement } from '@fapi-guard/core'
 
 /** The `acr` the step-up route accepts. */
 export const GOLD_ACR = 'urn:example:acr:gold'
@@ -6,6 +6,27 @@ export const GOLD_ACR = 'urn:example:acr:gold'
 export const RECENT_MAX_AGE = 300
 /** The claim requirement of `/claims`. */
 export const TENANT_IS_ACME: ClaimRequirement = claimEquals('tenant', 'acme')
+
+/** The header a `/payments` request names its creditor's IBAN in. */
+export const CREDITOR_HEADER = 'x-creditor-iban'
+
+/** A header of whatever request object the adapter hands to a `check`: Express `req`, Koa `ctx`, Fastify `request`, Nest's, a Fetch `Request`. */
+function headerOf(request: unknown, name: string): string | undefined {
+  const headers = (request as { headers?: unknown } | undefined)?.headers
+  if (headers instanceof Headers) return headers.get(name) ?? undefined
+  const value = (headers as Record<string, unknown> | undefined)?.[name]
+  return typeof value === 'string' ? value : undefined
+}
+
+/**
+ * The RFC 9396 requirement of `/payments`: a `payment_initiation` detail that may `initiate`, paying
+ * the creditor the request names — so every adapter must hand its request to the `check`.
+ */
+export const PAYMENT_TO_NAMED_CREDITOR: AuthorizationDetailRequirement = {
+  type: 'payment_initiation',
+  actions: ['initiate'],
+  check: (detail, request) => (detail.creditorAccount as { iban?: unknown } | undefined)?.iban === headerOf(request, CREDITOR_HEADER),
+}
 
 /**
  * The routes every adapter serves, with their per-route requirements. Each adapter declares them in
@@ -18,6 +39,7 @@ export const ROUTES = {
   stepUp: { path: '/step-up', acrValues: [GOLD_ACR] },
   recent: { path: '/recent', maxAge: RECENT_MAX_AGE },
   claims: { path: '/claims', claims: [TENANT_IS_ACME] },
+  payments: { path: '/payments', authorizationDetails: [PAYMENT_TO_NAMED_CREDITOR] },
 } as const
 
 /** What every protected route answers with: the same JSON on every adapter. */

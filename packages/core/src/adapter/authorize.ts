@@ -21,12 +21,13 @@ export function guardOf(auth: AuthContext): Guard | undefined {
  * (`guard.authorize`), so middleware after the guard needs no guard handed to it. Throws that guard's
  * `GuardError` (403 `insufficient_scope`, 401 `insufficient_user_authentication`, with its challenge).
  * An `AuthContext` no guard made (built by hand, or copied) is a `TypeError`: a mistake in the code
- * that calls it, not a refusal of the request. Give it requirements from `defineRequirements`.
+ * that calls it, not a refusal of the request. Give it requirements from `defineRequirements`, and
+ * the framework's request object as `request`: the `check` of each `authorizationDetails` requirement gets it.
  */
-export function authorize(auth: AuthContext, requirements: VerifyOptions): void {
+export function authorize(auth: AuthContext, requirements: VerifyOptions, request?: unknown): void {
   const guard = guardOf(auth)
   if (guard === undefined) throw new TypeError('fapi-guard: authorize() takes an AuthContext that guard.verify() returned')
-  guard.authorize(auth, requirements)
+  guard.authorize(auth, requirements, request)
 }
 
 /** True for the refusal `passthrough` lets a request go on with: it carried no credentials at all (RFC 6750 §3.1, `ERR_NO_CREDENTIALS`). */

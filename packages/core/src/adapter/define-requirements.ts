@@ -1,22 +1,22 @@
-import type { AuthenticationRequirement, ClaimRequirement, VerifyOptions } from '@fapi-guard/core'
+import type { AuthenticationRequirement, AuthorizationDetailRequirement, ClaimRequirement, VerifyOptions } from '@fapi-guard/core'
 import { checkRequirements } from '../options/requirements.js'
 
 /**
- * Per-route requirements (scopes, RFC 9470 step-up `acrValues`/`maxAge`, claims), checked once where
+ * Per-route requirements (scopes, RFC 9470 step-up `acrValues`/`maxAge`, claims, RFC 9396 authorization details), checked once where
  * the route is declared: a `TypeError` naming `where` for no requirement at all, an empty list, a
  * scope that is not a scope token (RFC 6749 §3.3), a negative or fractional `maxAge`, or something
- * that is not a claim requirement. Returns a frozen copy with only the members given (scopes without
+ * that is not a claim requirement, an authorization detail requirement that is not `{ type, … }`. Returns a frozen copy with only the members given (scopes without
  * repeats), for `authorize(auth, requirements)` or `guard.verify(request, requirements)`. Checks
  * nothing about a request.
  */
 export function defineRequirements(requirements: VerifyOptions, where = 'requirements'): VerifyOptions {
-  checkRequirements(requirements, where)
-  const { scopes, acrValues, maxAge, claims } = requirements
+  const { scopes, acrValues, maxAge, claims, authorizationDetails } = checkRequirements(requirements, where)
   return Object.freeze({
     ...(scopes !== undefined && { scopes: Object.freeze([...new Set(scopes)]) }),
     ...(acrValues !== undefined && { acrValues: Object.freeze([...acrValues]) }),
     ...(maxAge !== undefined && { maxAge }),
     ...(claims !== undefined && { claims: Object.freeze([...claims]) }),
+    ...(authorizationDetails !== undefined && { authorizationDetails }),
   })
 }
 
@@ -38,4 +38,12 @@ export function defineAuthentication(requirement: AuthenticationRequirement, whe
 /** Claim requirements of a route (`claimEquals`, `claimIncludes`, `claimCheck`; else 403 `insufficient_scope`); `defineRequirements` rules. */
 export function defineClaims(claims: readonly ClaimRequirement[], where = 'requireClaims()'): VerifyOptions {
   return defineRequirements({ claims }, where)
+}
+
+/**
+ * RFC 9396 authorization details a route needs, every requirement met by some detail of the token
+ * (else 403 `insufficient_authorization_details`); `defineRequirements` rules.
+ */
+export function defineAuthorizationDetails(requirements: readonly AuthorizationDetailRequirement[], where = 'requireAuthorizationDetails()'): VerifyOptions {
+  return defineRequirements({ authorizationDetails: requirements }, where)
 }

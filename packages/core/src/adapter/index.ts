@@ -19,6 +19,7 @@ export function resolveAdapterGuard<K extends string>(first: unknown, second: un
 export {
   authorize,
   defineAuthentication,
+  defineAuthorizationDetails,
   defineClaims,
   defineRequirements,
   defineScopes,
@@ -34,6 +35,7 @@ export type {
   AdapterGuard,
   AuthContext,
   AuthenticationRequirement,
+  AuthorizationDetailRequirement,
   ClaimRequirement,
   Guard,
   GuardError,

@@ -39,7 +39,7 @@ export interface GuardParts {
   readonly tokens: TokenRules
   /** Step 4. */
   readonly binding: BindingRules
-  /** Step 5: the guard-wide requirements (`scopes`, `acrValues`, `maxAge`, `claims` options). */
+  /** Step 5: the guard-wide requirements (`scopes`, `acrValues`, `maxAge`, `claims`, `authorizationDetails` options). */
   readonly guardWide: VerifyOptions
   /** Step 6: the claims `AuthContext.clientId` is read from. */
   readonly clientIdClaims: readonly string[]
@@ -95,6 +95,7 @@ export function assembleGuard(options: ResolvedOptions, backend: CryptoBackend, 
       claims: options.claims,
       ...(options.acrValues !== undefined && { acrValues: options.acrValues }),
       ...(options.maxAge !== undefined && { maxAge: options.maxAge }),
+      ...(options.authorizationDetails !== undefined && { authorizationDetails: options.authorizationDetails }),
     },
     clientIdClaims: options.clientIdClaims,
     challenge: {

@@ -101,6 +101,10 @@ export const ErrorCodes = {
   ERR_INSUFFICIENT_USER_AUTHENTICATION: 'ERR_INSUFFICIENT_USER_AUTHENTICATION',
   /** A claim requirement of the route (`claimEquals`, `claimIncludes`, `claimCheck`) is not met. */
   ERR_CLAIM_CHECK_FAILED: 'ERR_CLAIM_CHECK_FAILED',
+  /** `authorization_details` is present but not an array of objects each with a non-empty string `type` and RFC 9396 §2.2's common members well typed. */
+  ERR_AUTHORIZATION_DETAILS_INVALID: 'ERR_AUTHORIZATION_DETAILS_INVALID',
+  /** No authorization detail of the token meets an `authorizationDetails` requirement of the route (RFC 9396; error code of draft-ietf-oauth-rar-metadata-remediation-00). */
+  ERR_INSUFFICIENT_AUTHORIZATION_DETAILS: 'ERR_INSUFFICIENT_AUTHORIZATION_DETAILS',
   /** Introspection says the token is not active (`active` not the boolean `true`; RFC 7662 §2.2). */
   ERR_TOKEN_INACTIVE: 'ERR_TOKEN_INACTIVE',
   /** An active introspection result fails a check here: `exp`, `nbf`, `iss`, `aud`, or a member's type. */
@@ -118,7 +122,7 @@ export const ErrorCodes = {
 /** One of the closed set of `ERR_*` codes. */
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
 
-/** OAuth error codes a refusal carries (RFC 6750 §3.1, RFC 9449 §7.1, RFC 9470 §3; `temporarily_unavailable` for 503 and `server_error` for 500, as RFC 6749 §4.1.2.1 names them). */
+/** OAuth error codes a refusal carries (RFC 6750 §3.1, RFC 9449 §7.1, RFC 9470 §3, draft-ietf-oauth-rar-metadata-remediation-00; `temporarily_unavailable` for 503 and `server_error` for 500, as RFC 6749 §4.1.2.1 names them). */
 export type OAuthErrorCode =
   | 'invalid_request'
   | 'invalid_token'
@@ -126,6 +130,7 @@ export type OAuthErrorCode =
   | 'invalid_dpop_proof'
   | 'use_dpop_nonce'
   | 'insufficient_user_authentication'
+  | 'insufficient_authorization_details'
   | 'temporarily_unavailable'
   | 'server_error'
 
@@ -195,6 +200,8 @@ export const ERROR_TABLE: { readonly [C in ErrorCode]: ErrorKind } = {
   ERR_INSUFFICIENT_SCOPE: { status: 403, error: 'insufficient_scope' },
   ERR_INSUFFICIENT_USER_AUTHENTICATION: { status: 401, error: 'insufficient_user_authentication' },
   ERR_CLAIM_CHECK_FAILED: { status: 403, error: 'insufficient_scope' },
+  ERR_AUTHORIZATION_DETAILS_INVALID: INVALID_TOKEN,
+  ERR_INSUFFICIENT_AUTHORIZATION_DETAILS: { status: 403, error: 'insufficient_authorization_details' },
   ERR_TOKEN_INACTIVE: INVALID_TOKEN,
   ERR_INTROSPECTION_CLAIM_INVALID: INVALID_TOKEN,
   ERR_INTROSPECTION_UNAVAILABLE: UNAVAILABLE,

@@ -9,6 +9,8 @@ export interface ProtectedResourceMetadata {
   readonly dpop_signing_alg_values_supported?: readonly string[]
   readonly dpop_bound_access_tokens_required: boolean
   readonly tls_client_certificate_bound_access_tokens: boolean
+  /** RFC 9728 §2 / RFC 9396 §10: the authorization details types this API understands. */
+  readonly authorization_details_types_supported?: readonly string[]
 }
 
 /**
@@ -29,6 +31,7 @@ export interface MetadataSource {
   readonly name: string | undefined
   readonly documentation: string | undefined
   readonly scopes: readonly string[] | undefined
+  readonly authorizationDetailsTypes?: readonly string[] | undefined
   readonly issuers: readonly string[]
   readonly dpopAlgorithms: readonly string[] | undefined
   readonly dpopRequired: boolean
@@ -51,5 +54,6 @@ export function buildProtectedResourceMetadata(source: MetadataSource): Protecte
     ...(source.dpopAlgorithms !== undefined && { dpop_signing_alg_values_supported: list(source.dpopAlgorithms) }),
     dpop_bound_access_tokens_required: source.dpopRequired,
     tls_client_certificate_bound_access_tokens: source.mtls,
+    ...(source.authorizationDetailsTypes !== undefined && { authorization_details_types_supported: list(source.authorizationDetailsTypes) }),
   })
 }

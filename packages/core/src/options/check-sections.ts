@@ -13,14 +13,14 @@ import type { DPoPOptions, GuardOptions, ProxyOptions } from './types.js'
 // The option sections that are more than a number or a switch: resource metadata, DPoP nonces and
 // replay store, proxies and certificate headers, the token cache.
 
-const RESOURCE_KEYS = { identifier: true, name: true, documentation: true, scopes: true } satisfies Record<keyof NonNullable<GuardOptions['resource']>, true>
+const RESOURCE_KEYS = { identifier: true, name: true, documentation: true, scopes: true, authorizationDetailsTypes: true } satisfies Record<keyof NonNullable<GuardOptions['resource']>, true>
 const NONCE_KEYS = { secret: true, lifetime: true } satisfies Record<keyof NonNullable<DPoPOptions['nonce']>, true>
 const PROXY_KEYS = { trusted: true, publicUrl: true, forwardedHeaders: true, certificateHeader: true } satisfies Record<keyof ProxyOptions, true>
 const TOKEN_CACHE_KEYS = { max: true } satisfies Record<keyof Exclude<GuardOptions['tokenCache'], false | undefined>, true>
 
 export function checkResource(value: unknown): ResolvedOptions['resource'] {
   if (value === undefined) return undefined
-  if (!isPlainObject(value)) fail('resource', 'must be { identifier, name?, documentation?, scopes? }')
+  if (!isPlainObject(value)) fail('resource', 'must be { identifier, name?, documentation?, scopes?, authorizationDetailsTypes? }')
   checkKnownKeys('resource', value, RESOURCE_KEYS)
   const raw = value.identifier
   const identifier = typeof raw === 'string' ? parseURL(raw) : undefined
@@ -45,7 +45,14 @@ export function checkResource(value: unknown): ResolvedOptions['resource'] {
     name: value.name as string | undefined,
     documentation: value.documentation as string | undefined,
     scopes: value.scopes === undefined ? undefined : checkScopeTokens('resource.scopes', value.scopes),
+    authorizationDetailsTypes: value.authorizationDetailsTypes === undefined ? undefined : checkDetailTypes(value.authorizationDetailsTypes),
   }
+}
+
+/** `resource.authorizationDetailsTypes`: a non-empty array of RFC 9396 `type` values (non-empty strings), without repeats. */
+function checkDetailTypes(value: unknown): string[] {
+  if (!Array.isArray(value)) fail('resource.authorizationDetailsTypes', 'must be an array of authorization details types')
+  return [...new Set(checkStringList('resource.authorizationDetailsTypes', value, { allowEmpty: false }))]
 }
 
 export function checkAudienceClaim(value: unknown, allowed: boolean): 'aud' | 'client_id' {

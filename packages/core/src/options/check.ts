@@ -1,6 +1,6 @@
 import type { ClaimRequirement } from '../authorization/claim-requirements.js'
 import { isPlainObject } from '../lib/encoding.js'
-import type { JWSAlgorithm, Profile } from '../types.js'
+import type { AuthorizationDetailRequirement, JWSAlgorithm, Profile } from '../types.js'
 
 // Validators shared by the option sections: each names the option in its `TypeError`.
 
@@ -104,4 +104,47 @@ export function checkClaimRequirementList(option: string, value: unknown): Claim
     }
   }
   return value as ClaimRequirement[]
+}
+
+const DETAIL_REQUIREMENT_KEYS = {
+  type: true,
+  actions: true,
+  locations: true,
+  datatypes: true,
+  privileges: true,
+  identifier: true,
+  check: true,
+  description: true,
+} satisfies Record<keyof AuthorizationDetailRequirement, true>
+
+/**
+ * RFC 9396 authorization detail requirements: a non-empty array of `{ type, actions?, locations?,
+ * datatypes?, privileges?, identifier?, check?, description? }` — `type` and `identifier` non-empty
+ * strings, the lists non-empty arrays of non-empty strings, `check` a function; unknown keys refused.
+ * Returns a frozen copy (lists frozen too).
+ */
+export function checkAuthorizationDetailRequirementList(option: string, value: unknown): readonly AuthorizationDetailRequirement[] {
+  if (!Array.isArray(value) || value.length === 0) fail(option, 'must hold at least one authorization detail requirement ({ type, actions?, locations?, … })')
+  return Object.freeze(
+    (value as unknown[]).map((item, i) => {
+      const where = `${option}[${i}]`
+      if (!isPlainObject(item)) fail(where, 'must be { type, actions?, locations?, datatypes?, privileges?, identifier?, check?, description? }')
+      checkKnownKeys(where, item, DETAIL_REQUIREMENT_KEYS, 'member (type, actions, locations, datatypes, privileges, identifier, check, description)')
+      const nonEmpty = (member: string) => typeof item[member] === 'string' && (item[member] as string).length > 0
+      if (!nonEmpty('type')) fail(`${where}.type`, 'must be a non-empty string')
+      const copy: Record<string, unknown> = { type: item.type }
+      for (const member of ['actions', 'locations', 'datatypes', 'privileges']) {
+        if (item[member] === undefined) continue
+        if (!Array.isArray(item[member])) fail(`${where}.${member}`, 'must be an array of strings')
+        copy[member] = Object.freeze(checkStringList(`${where}.${member}`, item[member], { allowEmpty: false }))
+      }
+      for (const member of ['identifier', 'description']) {
+        if (item[member] === undefined) continue
+        if (!nonEmpty(member)) fail(`${where}.${member}`, 'must be a non-empty string')
+        copy[member] = item[member]
+      }
+      if (item.check !== undefined) copy.check = checkFunction(`${where}.check`, item.check)
+      return Object.freeze(copy) as unknown as AuthorizationDetailRequirement
+    }),
+  )
 }

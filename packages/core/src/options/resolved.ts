@@ -8,7 +8,7 @@ import type { ForwardedFamily } from '../request/forwarded-elements.js'
 import type { AddressMatcher } from '../request/proxy-trust.js'
 import type { CertificateHeader } from '../request/read-certificate-header.js'
 import type { ReplayStore } from '../replay/replay-store.js'
-import type { JWSAlgorithm, Profile } from '../types.js'
+import type { AuthorizationDetailRequirement, JWSAlgorithm, Profile } from '../types.js'
 
 // The options after checking, with every default filled in: what assembly builds the guard from.
 // Nothing below assembly reads this type; each module declares the rules it needs.
@@ -70,10 +70,19 @@ export interface ResolvedOptions {
   readonly maxTokenLength: number
   readonly maxTokenLifetime: number
   readonly acceptPlainJwtTyp: boolean
-  readonly resource: { readonly identifier: string; readonly name: string | undefined; readonly documentation: string | undefined; readonly scopes: readonly string[] | undefined } | undefined
+  readonly resource:
+    | {
+        readonly identifier: string
+        readonly name: string | undefined
+        readonly documentation: string | undefined
+        readonly scopes: readonly string[] | undefined
+        readonly authorizationDetailsTypes: readonly string[] | undefined
+      }
+    | undefined
   readonly acrValues: readonly string[] | undefined
   readonly maxAge: number | undefined
   readonly claims: readonly ClaimRequirement[]
+  readonly authorizationDetails: readonly AuthorizationDetailRequirement[] | undefined
   /** Claims scopes are read from, first present wins; `undefined`: `scope`, else `scp`. */
   readonly scopeClaim: readonly string[] | undefined
   /** Claims `AuthContext.clientId` is read from, first string wins. */

@@ -5,7 +5,7 @@ import type { IntrospectionAuthMethod } from '../introspection/authenticate-clie
 import type { IntrospectionCacheStore } from '../introspection/introspection-cache.js'
 import type { CertificateHeaderFormat } from '../request/read-certificate-header.js'
 import type { ReplayStore } from '../replay/replay-store.js'
-import type { JSONWebKeySet, JWSAlgorithm, Profile } from '../types.js'
+import type { AuthorizationDetailRequirement, JSONWebKeySet, JWSAlgorithm, Profile } from '../types.js'
 
 // The options users write. Each default is named where it is used (the module that owns the rule);
 // the TSDoc here states it for readers of the option.
@@ -126,13 +126,22 @@ export interface GuardOptions {
   /** `false` stops offering certificate binding (certificate-bound tokens are then refused, never let through). */
   mtls?: false | MTLSOptions
   /** RFC 9728 protected resource metadata: served by the adapters, advertised in every challenge. */
-  resource?: { identifier: string; name?: string; documentation?: string; scopes?: readonly string[] }
+  resource?: {
+    identifier: string
+    name?: string
+    documentation?: string
+    scopes?: readonly string[]
+    /** RFC 9396 authorization details types the API understands: `authorization_details_types_supported`. */
+    authorizationDetailsTypes?: readonly string[]
+  }
   /** Accepted `acr` values for every route (RFC 9470 step-up); per route with `requireAuthentication`. */
   acrValues?: readonly string[]
   /** Seconds allowed since the user authenticated (`auth_time`), for every route (RFC 9470). */
   maxAge?: number
   /** Claim requirements for every route (`claimEquals`, `claimIncludes`, `claimCheck`). */
   claims?: readonly ClaimRequirement[]
+  /** RFC 9396 authorization details every route needs (`{ type, actions?, locations?, …, check? }`); `check` gets the request given to `verify`. */
+  authorizationDetails?: readonly AuthorizationDetailRequirement[]
   /**
    * The claim scopes are read from: `scope` (space-delimited), `scp`, `permissions`, or another; or several,
    * tried in order, of which the first the token carries is read (`['scp', 'roles']`). Default: `scope`, else `scp`.

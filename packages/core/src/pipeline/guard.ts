@@ -1,5 +1,5 @@
 import { recordDecision, startTrace, type Trace } from '../audit/record-decision.js'
-import { enforceRequirements } from '../authorization/enforce-requirements.js'
+import { enforceRequirements, type Granted } from '../authorization/enforce-requirements.js'
 import { verifyTokenBinding, type VerifiedBinding } from '../binding/verify-token-binding.js'
 import { describeCauses } from '../errors/diagnosis.js'
 import { GuardError, type AuthScheme } from '../errors/guard-error.js'
@@ -27,8 +27,12 @@ export interface Guard {
    * `AuthContext`; rejects with a `GuardError` (with status, challenge headers and body), never anything else.
    */
   verify(request: Request | RequestLike, requirements?: VerifyOptions): Promise<AuthContext>
-  /** Checks per-route requirements (scopes, step-up `acrValues`/`maxAge`, claims) on a verified `AuthContext`; throws a `GuardError`. */
-  authorize(auth: AuthContext, requirements: VerifyOptions): void
+  /**
+   * Checks per-route requirements (scopes, step-up `acrValues`/`maxAge`, claims, authorization details)
+   * on a verified `AuthContext`; throws a `GuardError`. `request` is handed to the `check` of each
+   * `authorizationDetails` requirement (the adapters give the framework's request object).
+   */
+  authorize(auth: AuthContext, requirements: VerifyOptions, request?: unknown): void
   /** @deprecated The same as `authorize(auth, { scopes })`. */
   requireScopes(auth: AuthContext, scopes: readonly string[]): void
   /** Gives any error its final form: a `GuardError` with this guard's challenges (what adapters send); anything else becomes `ERR_INTERNAL` (500) with the error as `cause`. */
@@ -98,7 +102,7 @@ class ResourceGuard implements Guard {
       trace.nonce = bound.nonce
       if (bound.binding.dpop !== undefined) trace.replay = 'first-use'
       // 5. Requirements: the guard-wide ones, then the route's (step-up, scopes, claims).
-      this.#enforce(token, requirements, now)
+      this.#enforce(token, requirements, now, request)
       trace.checks.push('authorization')
       // 6. Context: what the route sees.
       const auth = authContext(request, credentials.token, token, bound, trace, parts.clientIdClaims)
@@ -118,17 +122,17 @@ class ResourceGuard implements Guard {
    * whether the route's come with `verify(request, requirements)` or with `authorize(auth, requirements)`
    * after it (as the adapters do), so both give the same answer.
    */
-  #enforce(token: Pick<VerifiedToken, 'claims' | 'scopes'>, requirements: VerifyOptions | undefined, now: number): void {
+  #enforce(token: Granted, requirements: VerifyOptions | undefined, now: number, request: unknown): void {
     const { guardWide, clockTolerance } = this.#parts
-    enforceRequirements(token.claims, token.scopes, guardWide, now, clockTolerance)
-    if (requirements !== undefined) enforceRequirements(token.claims, token.scopes, requirements, now, clockTolerance)
+    enforceRequirements(token, guardWide, now, clockTolerance, request)
+    if (requirements !== undefined) enforceRequirements(token, requirements, now, clockTolerance, request)
   }
 
-  authorize(auth: AuthContext, requirements: VerifyOptions): void {
+  authorize(auth: AuthContext, requirements: VerifyOptions, request?: unknown): void {
     const scheme: AuthScheme = auth.binding.dpop !== undefined ? 'DPoP' : 'Bearer'
     try {
       checkCallRequirements(requirements)
-      enforceRequirements(auth.claims, auth.scopes, requirements, this.#parts.clock() / 1000, this.#parts.clockTolerance)
+      enforceRequirements(auth, requirements, this.#parts.clock() / 1000, this.#parts.clockTolerance, request)
     } catch (error) {
       throw finalizeRefusal(error, { scheme, interactionId: auth.interactionId }, this.#parts.challenge)
     }
@@ -168,7 +172,7 @@ function checkCallRequirements(requirements: VerifyOptions): void {
 
 /** Step 6: the `AuthContext` the route sees. */
 function authContext(request: Request | RequestLike, token: string, verified: VerifiedToken, bound: VerifiedBinding, trace: Trace, clientIdClaims: readonly string[]): AuthContext {
-  const { claims, issuer, scopes, source } = verified
+  const { claims, issuer, scopes, source, authorizationDetails } = verified
   const interactionId = trace.interaction?.value
   const fapi = readFAPIHeaders(request)
   const clientId = readClientId(claims, clientIdClaims)
@@ -184,6 +188,7 @@ function authContext(request: Request | RequestLike, token: string, verified: Ve
     responseHeaders: interactionId === undefined ? bound.responseHeaders : { ...bound.responseHeaders, [INTERACTION_ID]: interactionId },
     ...(interactionId !== undefined && { interactionId }),
     ...(fapi !== undefined && { fapi }),
+    ...(authorizationDetails !== undefined && { authorizationDetails }),
   }
 }
 

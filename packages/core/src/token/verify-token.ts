@@ -1,12 +1,13 @@
 import { readScopes } from '../access-token/check-scopes.js'
 import { countSegments } from '../access-token/parse-compact-jws.js'
 import { verifyJWTAccessToken, type JWTAccessTokenRules } from '../access-token/verify-jwt-access-token.js'
+import { readAuthorizationDetails } from '../authorization/authorization-details.js'
 import { GuardError } from '../errors/guard-error.js'
 import { checkIntrospectionClaims, isActive, type IntrospectionClaimRules } from '../introspection/check-introspection-response.js'
 import type { TokenIntrospector } from '../introspection/introspect-token.js'
 import { decodeJSONObject } from '../lib/encoding.js'
 import { withPresetHint, type PresetHintSettings } from './preset-hint.js'
-import type { IntrospectedClaims, JWTAccessTokenClaims } from '../types.js'
+import type { AuthorizationDetail, IntrospectedClaims, JWTAccessTokenClaims } from '../types.js'
 
 /** One issuer's introspection, and what an active answer must satisfy (`requireAudience` is per issuer). */
 export interface IssuerIntrospection {
@@ -31,6 +32,8 @@ export interface VerifiedToken {
   readonly scopes: readonly string[]
   readonly source: 'jwt' | 'introspection'
   readonly kid: string | undefined
+  /** RFC 9396 `authorization_details`, checked (a malformed one refuses the token); `undefined` when absent. */
+  readonly authorizationDetails: readonly AuthorizationDetail[] | undefined
 }
 
 /**
@@ -58,7 +61,7 @@ async function verifyJWT(token: string, now: number, rules: TokenRules): Promise
   if (introspection?.introspector.tokens === 'all' && !isActive(await introspection.introspector.introspect(token))) {
     throw new GuardError('ERR_TOKEN_INACTIVE', 'the issuer reports the access token as not active (revoked?)')
   }
-  return { issuer, claims, scopes, source: 'jwt', kid }
+  return { issuer, claims, scopes, source: 'jwt', kid, authorizationDetails: readAuthorizationDetails(claims) }
 }
 
 /**
@@ -79,7 +82,8 @@ async function introspectOpaque(token: string, now: number, rules: TokenRules): 
   if (!isActive(response)) throw new GuardError('ERR_TOKEN_INACTIVE', 'the access token is not active')
   checkIntrospectionClaims(response, introspector.issuer, now, claimRules)
   const scopes = Object.freeze(readScopes(response, rules.scopeClaim))
-  return { issuer: introspector.issuer, claims: response as IntrospectedClaims, scopes, source: 'introspection', kid: undefined }
+  const authorizationDetails = readAuthorizationDetails(response)
+  return { issuer: introspector.issuer, claims: response as IntrospectedClaims, scopes, source: 'introspection', kid: undefined, authorizationDetails }
 }
 
 /**

@@ -116,7 +116,7 @@ describe('requirement definitions', () => {
     [() => defineAuthentication(undefined as never, '@RequireAuthentication()'), 'fapi-guard: @RequireAuthentication() needs "acrValues" or "maxAge"'],
     [() => defineAuthentication({ maxAge: -1 }), /"requireAuthentication\(\) maxAge"/],
     [() => defineClaims([{} as never]), /"requireClaims\(\) claims" must contain only claim requirements/],
-    [() => defineRequirements({}), 'fapi-guard: requirements names no requirement (scopes, acrValues, maxAge or claims)'],
+    [() => defineRequirements({}), 'fapi-guard: requirements names no requirement (scopes, acrValues, maxAge, claims or authorizationDetails)'],
   ])('a mistake is a TypeError naming where: %#', (define, message) => {
     expect(define).toThrow(TypeError)
     expect(define).toThrow(message)

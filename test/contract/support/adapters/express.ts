@@ -1,5 +1,5 @@
 import express, { type RequestHandler } from 'express'
-import { guard, requireAuthentication, requireClaims, requireScopes } from '@fapi-guard/express'
+import { guard, requireAuthentication, requireAuthorizationDetails, requireClaims, requireScopes } from '@fapi-guard/express'
 import { GUARD_NAMES, guardOptions, isPassthrough, type Fixtures, type GuardName } from '../fixtures.js'
 import { serveHTTPS, sendHTTPS, type Served } from '../https.js'
 import { ROUTES, routeBody } from '../routes.js'
@@ -18,6 +18,7 @@ function createApp(name: GuardName, fixtures: Fixtures): express.Express {
   app.get(ROUTES.stepUp.path, requireAuthentication({ acrValues: ROUTES.stepUp.acrValues }), answer)
   app.get(ROUTES.recent.path, requireAuthentication({ maxAge: ROUTES.recent.maxAge }), answer)
   app.get(ROUTES.claims.path, requireClaims(...ROUTES.claims.claims), answer)
+  app.get(ROUTES.payments.path, requireAuthorizationDetails(...ROUTES.payments.authorizationDetails), answer)
   return app
 }
 

@@ -10,7 +10,7 @@ const answer = async (request: FastifyRequest) => routeBody(request.auth)
 
 /**
  * The contract app on Fastify over HTTPS: the plugin (which registers the metadata route), requirements
- * both ways — route `config` (`/accounts`, `/step-up`) and hooks after `authenticate` (`/recent`, `/claims`).
+ * both ways — route `config` (`/accounts`, `/step-up`, `/payments`) and hooks after `authenticate` (`/recent`, `/claims`).
  */
 async function createApp(name: GuardName, fixtures: Fixtures): Promise<FastifyInstance<Server>> {
   const app = Fastify({ https: tlsOptions(fixtures.serverCertificate) })
@@ -20,6 +20,7 @@ async function createApp(name: GuardName, fixtures: Fixtures): Promise<FastifyIn
   app.get(ROUTES.stepUp.path, { onRequest: app.authenticate, config: { acrValues: ROUTES.stepUp.acrValues } }, answer)
   app.get(ROUTES.recent.path, { onRequest: [app.authenticate, app.requireAuthentication({ maxAge: ROUTES.recent.maxAge })] }, answer)
   app.get(ROUTES.claims.path, { onRequest: [app.authenticate, app.requireClaims(...ROUTES.claims.claims)] }, answer)
+  app.get(ROUTES.payments.path, { onRequest: app.authenticate, config: { authorizationDetails: ROUTES.payments.authorizationDetails } }, answer)
   await app.listen({ port: 0, host: '127.0.0.1' })
   return app
 }

@@ -1,6 +1,6 @@
 import Router from '@koa/router'
 import Koa, { type Middleware } from 'koa'
-import { guard, requireAuthentication, requireClaims, requireScopes } from '@fapi-guard/koa'
+import { guard, requireAuthentication, requireAuthorizationDetails, requireClaims, requireScopes } from '@fapi-guard/koa'
 import { GUARD_NAMES, guardOptions, isPassthrough, type Fixtures, type GuardName } from '../fixtures.js'
 import { serveHTTPS, sendHTTPS, type Served } from '../https.js'
 import { ROUTES, routeBody } from '../routes.js'
@@ -18,6 +18,7 @@ function createApp(name: GuardName, fixtures: Fixtures): Koa {
   router.get(ROUTES.stepUp.path, requireAuthentication({ acrValues: ROUTES.stepUp.acrValues }), answer)
   router.get(ROUTES.recent.path, requireAuthentication({ maxAge: ROUTES.recent.maxAge }), answer)
   router.get(ROUTES.claims.path, requireClaims(...ROUTES.claims.claims), answer)
+  router.get(ROUTES.payments.path, requireAuthorizationDetails(...ROUTES.payments.authorizationDetails), answer)
   const app = new Koa()
   app.silent = true
   app.use(guard({ ...guardOptions(name, fixtures), ...(isPassthrough(name) && { passthrough: true }) }))

@@ -3,7 +3,7 @@ import { Controller, Get, Module, type INestApplication, type Type } from '@nest
 import { APP_GUARD, NestFactory } from '@nestjs/core'
 import { ExpressAdapter } from '@nestjs/platform-express'
 import { FastifyAdapter } from '@nestjs/platform-fastify'
-import { Auth, FapiAuthGuard, FapiGuardModule, RequireAuthentication, RequireClaims, Scopes, type AuthContext, type FapiGuardModuleOptions } from '@fapi-guard/nestjs'
+import { Auth, FapiAuthGuard, FapiGuardModule, RequireAuthentication, RequireAuthorizationDetails, RequireClaims, Scopes, type AuthContext, type FapiGuardModuleOptions } from '@fapi-guard/nestjs'
 import type { AddressInfo } from 'node:net'
 import { GUARD_NAMES, guardOptions, isPassthrough, type Fixtures, type GuardName } from '../fixtures.js'
 import { sendHTTPS, tlsOptions } from '../https.js'
@@ -42,6 +42,12 @@ class ContractController {
   @Get(ROUTES.claims.path)
   @RequireClaims(...ROUTES.claims.claims)
   claims(@Auth() auth: AuthContext | undefined) {
+    return routeBody(auth)
+  }
+
+  @Get(ROUTES.payments.path)
+  @RequireAuthorizationDetails(...ROUTES.payments.authorizationDetails)
+  payments(@Auth() auth: AuthContext | undefined) {
     return routeBody(auth)
   }
 }
