@@ -12,10 +12,10 @@ const dist = fileURLToPath(new URL('../dist/index.cjs', import.meta.url))
 
 function run(name: string, ...args: string[]): { status: number; challenge: string | null } {
   if (!existsSync(dist)) throw new Error('packages/mcp/dist is missing: run `npm run build` first')
-  return JSON.parse(execFileSync(process.execPath, [script(name), ...args], { encoding: 'utf8', timeout: 30_000 })) as { status: number; challenge: string | null }
+  return JSON.parse(execFileSync(process.execPath, [script(name), ...args], { encoding: 'utf8', timeout: 60_000 })) as { status: number; challenge: string | null }
 }
 
-describe('createTokenVerifier from the built package', () => {
+describe('createTokenVerifier from the built package', { timeout: 90_000 }, () => {
   it('CommonJS: require()d with the CommonJS requireBearerAuth → 401 invalid_token', () => {
     expect(run('verifier.cjs')).toEqual({ status: 401, challenge: expect.stringMatching(/^Bearer error="invalid_token"/) })
   })
