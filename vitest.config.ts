@@ -15,6 +15,7 @@ export default defineConfig({
       { find: /^@fapi-guard\/koa$/, replacement: source('./packages/koa/src/index.ts') },
       { find: /^@fapi-guard\/fastify$/, replacement: source('./packages/fastify/src/index.ts') },
       { find: /^@fapi-guard\/nestjs$/, replacement: source('./packages/nestjs/src/index.ts') },
+      { find: /^@fapi-guard\/mcp$/, replacement: source('./packages/mcp/src/index.ts') },
       { find: /^@fapi-guard\/testing$/, replacement: source('./packages/testing/src/index.ts') },
       { find: /^@fapi-guard\/redis$/, replacement: source('./packages/redis/src/index.ts') },
     ],
