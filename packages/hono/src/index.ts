@@ -1,0 +1,6 @@
+export { fapiGuard } from './guard.js'
+export type { AdapterOptions, HonoGuardOptions } from './guard.js'
+export type { FapiGuardEnv, FapiGuardOptionalEnv } from './env.js'
+export { requireAuthentication, requireAuthorization, requireClaims, requireScopes } from './require-authorization.js'
+export { claimCheck, claimEquals, claimIncludes } from '@fapi-guard/core'
+export type { AuthContext, AuthenticationRequirement, ClaimRequirement, Guard, GuardError, GuardOptions, VerifyOptions } from '@fapi-guard/core'
