@@ -5,7 +5,7 @@
  * (`app.request()`). Every shared behaviour is a row of the contract table (test/contract).
  */
 import { createGuard } from '@fapi-guard/core'
-import { fapiGuard, requireScopes, type FapiGuardEnv } from '@fapi-guard/hono'
+import { fapiGuard, requireScopes, type FapiGuardEnv, type FapiGuardOptionalEnv } from '@fapi-guard/hono'
 import { createDPoPKey, createDPoPProof, createLocalIssuer, createTestCertificate, type DPoPKey, type LocalIssuer } from '@fapi-guard/testing'
 import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -67,7 +67,7 @@ describe('fapiGuard on Hono', () => {
   })
 
   it('passthrough: no credentials → on without auth; requireScopes then answers the 401 challenge; a bad token is refused', async () => {
-    const app = new Hono()
+    const app = new Hono<FapiGuardOptionalEnv>()
     app.use(fapiGuard({ ...options(), passthrough: true }))
     app.get('/offers', (c) => c.json({ auth: c.get('auth') === undefined ? 'none' : 'some' }))
     app.get('/accounts', requireScopes('accounts:read'), (c) => c.text('never'))
