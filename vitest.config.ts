@@ -13,6 +13,7 @@ export default defineConfig({
       { find: /^@fapi-guard\/core\/observability$/, replacement: source('./packages/core/src/observability.ts') },
       { find: /^@fapi-guard\/express$/, replacement: source('./packages/express/src/index.ts') },
       { find: /^@fapi-guard\/koa$/, replacement: source('./packages/koa/src/index.ts') },
+      { find: /^@fapi-guard\/hono$/, replacement: source('./packages/hono/src/index.ts') },
       { find: /^@fapi-guard\/fastify$/, replacement: source('./packages/fastify/src/index.ts') },
       { find: /^@fapi-guard\/nestjs$/, replacement: source('./packages/nestjs/src/index.ts') },
       { find: /^@fapi-guard\/mcp$/, replacement: source('./packages/mcp/src/index.ts') },

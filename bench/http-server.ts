@@ -122,11 +122,31 @@ async function koa(config: ServerConfig, settings: Settings): Promise<Server> {
   })
 }
 
+async function hono(config: ServerConfig, settings: Settings): Promise<Server> {
+  const { Hono } = await import('hono')
+  const { serve } = await import('@hono/node-server')
+  const app = new Hono()
+  if (config === 'hono-fapi') {
+    const { fapiGuard } = await import('@fapi-guard/hono')
+    app.use(fapiGuard({ issuer: settings.issuer, audience: settings.audience, jwksUri: settings.jwksUri, profile: 'oauth2', ...CORE_EXTRA }))
+  }
+  app.get('/accounts', (c) => c.json(BODY))
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(server as Server))
+  })
+}
+
 async function main(): Promise<void> {
   const config = process.argv[2] as ServerConfig
   if (!CONFIGS.includes(config)) throw new Error(`unknown server config ${config}`)
   const settings = JSON.parse(process.env.BENCH_SERVER ?? '{}') as Settings
-  const server = config.startsWith('express') ? await express(config, settings) : config.startsWith('fastify') ? await fastify(config, settings) : await koa(config, settings)
+  const server = config.startsWith('express')
+    ? await express(config, settings)
+    : config.startsWith('fastify')
+      ? await fastify(config, settings)
+      : config.startsWith('hono')
+        ? await hono(config, settings)
+        : await koa(config, settings)
   server.keepAliveTimeout = 60_000
   process.on('message', (message: { type?: string }) => {
     if (message?.type === 'cpu') {

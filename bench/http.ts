@@ -56,6 +56,7 @@ const GROUPS: readonly Group[] = [
   { id: 'koa-fresh', title: 'Koa, a fresh token per request', mode: 'fresh', configs: ['koa-none', 'koa-fapi'] },
   { id: 'express-adapter', title: 'Express: the cost of an async hop beside the guard, the same token reused', mode: 'reuse', configs: ['express-none', 'express-async', 'express-fapi'], optional: true },
   { id: 'dpop', title: 'Express, DPoP: the same token, a fresh proof per request', mode: 'dpop', configs: ['express-none', 'express-fapi', 'express-auth0'] },
+  { id: 'hono-dpop', title: 'Hono on @hono/node-server, DPoP: the same token, a fresh proof per request', mode: 'dpop', configs: ['hono-none', 'hono-fapi'] },
 ]
 
 const LABELS: Record<ServerConfig, string> = {
@@ -68,6 +69,8 @@ const LABELS: Record<ServerConfig, string> = {
   'fastify-jwt': 'fastify + @fastify/jwt',
   'koa-none': 'koa, no auth (ceiling)',
   'koa-fapi': 'koa + @fapi-guard/koa',
+  'hono-none': 'hono (@hono/node-server), no auth (ceiling)',
+  'hono-fapi': 'hono + @fapi-guard/hono',
   'express-async': 'express + an empty async middleware',
 }
 
@@ -182,6 +185,7 @@ async function main(): Promise<void> {
   if (has('fastify-reuse')) lines.push(target('same token: fastify + fapi-guard ÷ @fastify/jwt', rps('fastify-reuse', 'fastify-fapi') / rps('fastify-reuse', 'fastify-jwt'), 1.5))
   if (has('express-fresh')) lines.push(target('fresh token: express + fapi-guard ÷ express-oauth2-jwt-bearer', rps('express-fresh', 'express-fapi') / rps('express-fresh', 'express-auth0'), 1.5))
   if (has('fastify-fresh')) lines.push(`fresh token: fastify + fapi-guard ÷ @fastify/jwt: ${(rps('fastify-fresh', 'fastify-fapi') / rps('fastify-fresh', 'fastify-jwt')).toFixed(2)}`)
+  if (has('hono-dpop')) lines.push(`DPoP: hono + fapi-guard ÷ hono no-auth: ${(rps('hono-dpop', 'hono-fapi') / rps('hono-dpop', 'hono-none')).toFixed(2)}`)
   if (has('dpop')) lines.push(target('DPoP: express + fapi-guard ÷ express-oauth2-jwt-bearer with DPoP', rps('dpop', 'express-fapi') / rps('dpop', 'express-auth0'), 2))
   lines.push(`\nJWKS fetches served: ${jwksServer.hits()}; total time ${((Date.now() - started) / 1000).toFixed(0)} s`)
   console.log(lines.join('\n'))

@@ -2,7 +2,8 @@
 // `npm test`: build, package checks (publint, arethetypeswrong) and typecheck once; then the whole
 // vitest suite and the consumer tests on every supported Node major available here: the Node that
 // runs this script, and Node 22, 24 and 26 from tools/node-versions (npm packages of the official
-// linux-x64 builds, installed on first use; absent on other platforms). Ends with one summary line.
+// linux-x64 builds, installed on first use; absent on other platforms); then, once, the Hono example
+// under Bun, Deno and workerd (scripts/test-edge.mjs, tools/edge-runtimes). Ends with one summary line.
 //
 // FAPI_GUARD_TEST_NODES=current runs the suite on the current Node only.
 import { spawnSync } from 'node:child_process'
@@ -93,6 +94,17 @@ for (const node of nodes) {
   const consumers = vitestRun(node, 'Consumer tests', 'vitest.consumer.config.ts', join(reports, `consumers-${node.version}.json`))
   results.push({ node, suite, consumers })
 }
+
+// The Hono example under Bun, Deno and workerd (scripts/test-edge.mjs): once, not per Node major.
+console.log('\n━━ Edge runtimes (Bun, Deno, workerd) ━━')
+const edgeStarted = Date.now()
+const edgeReport = join(reports, 'edge.json')
+const edgeStatus = step(process.execPath, [join(root, 'scripts', 'test-edge.mjs'), '--report', edgeReport])
+const edge = existsSync(edgeReport) ? JSON.parse(readFileSync(edgeReport, 'utf8')) : { passed: 0, failed: 0, skipped: 0, runtimes: [] }
+// The script failed without reporting a failed check (it did not get that far): count it.
+edge.ok = edgeStatus === 0
+if (!edge.ok && edge.failed === 0) edge.failed = 1
+edge.ms = Date.now() - edgeStarted
 rmSync(reports, { recursive: true, force: true })
 
 let passed = 0
@@ -108,6 +120,10 @@ for (const { node, suite, consumers } of results) {
     console.log(`Node ${node.version} ${label.padEnd(9)} ${verdict.padEnd(6)} ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped (${counts.files} files, ${seconds(counts.ms)})`)
   }
 }
-const ok = results.every(({ suite, consumers }) => suite.ok && consumers.ok)
+passed += edge.passed
+failed += edge.failed
+const runtimes = edge.notRun === undefined ? `${edge.runtimes.length} runtimes` : `not run on ${edge.notRun}`
+console.log(`Edge runtimes   ${(edge.ok ? 'ok' : 'FAILED').padEnd(6)} ${edge.passed} passed, ${edge.failed} failed, 0 skipped (${runtimes}, ${seconds(edge.ms)})`)
+const ok = edge.ok && results.every(({ suite, consumers }) => suite.ok && consumers.ok)
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped on Node ${nodes.map((node) => node.version).join(', ')} in ${seconds(Date.now() - started)}${ok ? '' : ' — FAILED'}`)
 process.exit(ok ? 0 : 1)

@@ -9,6 +9,8 @@ export const CONFIGS = [
   'fastify-jwt',
   'koa-none',
   'koa-fapi',
+  'hono-none',
+  'hono-fapi',
   // Experiments on the Express adapter (bench/http.ts group express-adapter, not run by default):
   'express-async',
 ] as const

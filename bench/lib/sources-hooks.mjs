@@ -11,6 +11,7 @@ const SOURCES = {
   '@fapi-guard/express': 'packages/express/src/index.ts',
   '@fapi-guard/fastify': 'packages/fastify/src/index.ts',
   '@fapi-guard/koa': 'packages/koa/src/index.ts',
+  '@fapi-guard/hono': 'packages/hono/src/index.ts',
 }
 
 export async function resolve(specifier, context, nextResolve) {

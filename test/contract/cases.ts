@@ -38,6 +38,9 @@ export interface ContractCase {
   readonly knownDifference?: { readonly adapter: string; readonly reason: string }
 }
 
+/** Why Hono on @hono/node-server answers the two malformed-Host cases differently (see `knownDifference`). */
+const HONO_NODE_SERVER_HOST =
+  '@hono/node-server refuses a request whose Host it cannot build a URL from with a bare 400 (no body, no challenge) before Hono runs, so no middleware sees it; still a 400, never a proof checked against a moved path. Closes if @hono/node-server hands such requests to the app or its errorHandler gets the request'
 const ID = '9d0d2b7e-6c31-4b8e-9a55-2f1f3c7d4e10'
 /** RFC 9396 §2's payment example, as the `/payments` route's token carries it. */
 const PAYMENT_IBAN = 'DE02100100109307118603'
@@ -126,6 +129,7 @@ export const CASES: readonly ContractCase[] = [
       return { ...request, headers: { ...request.headers, host: `${new URL(ctx.url('/')).host}${ROUTES.resource.path}?` } }
     },
     expected: refusal(400, { error: 'invalid_request', description: 'the Host header is not a valid host[:port]', scheme: 'both' }),
+    knownDifference: { adapter: 'Hono', reason: HONO_NODE_SERVER_HOST },
   },
   {
     // Two field lines, joined as a proxy or a Fetch runtime would (the two-line form is HOST-16 in core).
@@ -136,6 +140,7 @@ export const CASES: readonly ContractCase[] = [
       return { ...request, headers: { ...request.headers, host: `${host}, other.example` } }
     },
     expected: refusal(400, { error: 'invalid_request', description: 'the request has more than one Host header', scheme: 'both' }),
+    knownDifference: { adapter: 'Hono', reason: HONO_NODE_SERVER_HOST },
   },
   {
     name: 'two DPoP headers',

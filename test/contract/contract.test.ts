@@ -3,6 +3,7 @@ import { CASES, type ContractCase } from './cases.js'
 import { expressAdapter } from './support/adapters/express.js'
 import { fastifyAdapter } from './support/adapters/fastify.js'
 import { fetchAdapter } from './support/adapters/fetch.js'
+import { honoAdapter } from './support/adapters/hono.js'
 import { koaAdapter } from './support/adapters/koa.js'
 import { nestExpressAdapter, nestFastifyAdapter } from './support/adapters/nest.js'
 import { expectedAnswer, normalize, type Normalized } from './support/expectations.js'
@@ -16,7 +17,7 @@ import type { Adapter, Answer, ContractRequest, Target } from './support/target.
 // same answer as every other: status, WWW-Authenticate, DPoP-Nonce (presence, syntax; its validity
 // by the retry case), x-fapi-interaction-id, JSON body.
 
-const ADAPTERS: readonly Adapter[] = [expressAdapter, koaAdapter, fastifyAdapter, nestExpressAdapter, nestFastifyAdapter, fetchAdapter]
+const ADAPTERS: readonly Adapter[] = [expressAdapter, koaAdapter, fastifyAdapter, nestExpressAdapter, nestFastifyAdapter, fetchAdapter, honoAdapter]
 
 let fixtures: Fixtures
 beforeAll(async () => {

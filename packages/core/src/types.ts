@@ -41,6 +41,14 @@ export interface RequestLike {
   readonly headers: Headers | HeaderRecord
   /** The client certificate of the TLS connection, when there is one. */
   readonly clientCertificate?: ClientCertificate | undefined
+  /**
+   * The SHA-256 thumbprint of the TLS client certificate, base64url without padding (43 characters,
+   * the form of `x5t#S256`), where the runtime gives a thumbprint instead of the certificate
+   * (Cloudflare Workers: `request.cf.tlsClientAuth.certFingerprintSHA256`, in hex, converted). Read
+   * only when a certificate-bound token asks; any other form is refused, and so is one that differs
+   * from `clientCertificate` when both are given.
+   */
+  readonly clientCertificateThumbprint?: string | undefined
   /** IP address of the connection's peer; forwarded headers are believed only when it is in `proxy.trusted`. */
   readonly peerAddress?: string | undefined
 }

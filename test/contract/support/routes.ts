@@ -12,6 +12,9 @@ export const CREDITOR_HEADER = 'x-creditor-iban'
 
 /** A header of whatever request object the adapter hands to a `check`: Express `req`, Koa `ctx`, Fastify `request`, Nest's, a Fetch `Request`. */
 function headerOf(request: unknown, name: string): string | undefined {
+  // Hono hands its Context (`c.req.header(name)`); the others a request or context with `headers`.
+  const honoRequest = (request as { req?: { header?: unknown } } | undefined)?.req
+  if (typeof honoRequest?.header === 'function') return (honoRequest.header as (name: string) => string | undefined)(name)
   const headers = (request as { headers?: unknown } | undefined)?.headers
   if (headers instanceof Headers) return headers.get(name) ?? undefined
   const value = (headers as Record<string, unknown> | undefined)?.[name]

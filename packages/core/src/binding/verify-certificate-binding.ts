@@ -23,16 +23,37 @@ export async function certificateThumbprint(der: Uint8Array, backend: CryptoBack
   return backend.sha256Base64url(der)
 }
 
+/** A SHA-256 thumbprint: 43 base64url characters (RFC 9449 §6.1 `jkt`, RFC 8705 §3.1 `x5t#S256`). */
+export const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/
+
+/**
+ * The thumbprint of the connection's client certificate: the hash of `clientCertificate`, else the
+ * thumbprint the runtime gave (`clientCertificateThumbprint`), which must be in the `x5t#S256` form.
+ * When both are given they must agree: neither is believed over the other.
+ */
+async function connectionThumbprint(request: RequestLike, backend: CryptoBackend): Promise<string | undefined> {
+  const der = readCertificateDER(request.clientCertificate)
+  const hashed = der === undefined ? undefined : await certificateThumbprint(der, backend)
+  const given: unknown = request.clientCertificateThumbprint
+  if (given === undefined) return hashed
+  if (typeof given !== 'string' || !THUMBPRINT.test(given)) {
+    throw new GuardError('ERR_MTLS_CERTIFICATE_MISMATCH', 'the client certificate thumbprint given with the request is not a base64url SHA-256 thumbprint')
+  }
+  if (hashed !== undefined && hashed !== given) {
+    throw new GuardError('ERR_MTLS_CERTIFICATE_MISMATCH', 'the client certificate and the thumbprint given with the request differ')
+  }
+  return given
+}
+
 /**
  * The thumbprint of the certificate this request presented: from the TLS connection or the caller
- * (`RequestLike.clientCertificate`), else from the certificate header of a trusted proxy. When both
+ * (`RequestLike.clientCertificate`, or the runtime's `clientCertificateThumbprint`), else from the certificate header of a trusted proxy. When both
  * are there they must agree. A header the trusted proxy sent that holds no readable certificate
  * (`(null)`, empty, repeated, garbled) means the client presented none: the connection's own
  * certificate, which may be the proxy's, does not stand in for it. The DER is hashed, never parsed.
  */
 export async function presentedThumbprint(request: RequestLike, rules: CertificateRules): Promise<string | undefined> {
-  const der = readCertificateDER(request.clientCertificate)
-  const own = der === undefined ? undefined : await certificateThumbprint(der, rules.backend)
+  const own = await connectionThumbprint(request, rules.backend)
   if (rules.header === undefined || !rules.trusted(request.peerAddress)) return own
   const forwarded = readCertificateHeader(request, rules.header, countTrustedHops(request, rules.trusted, rules.forwarded))
   if (forwarded === undefined) return hasCertificateHeader(request, rules.header) ? undefined : own

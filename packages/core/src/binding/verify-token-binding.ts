@@ -2,7 +2,7 @@ import { GuardError, type AuthScheme } from '../errors/guard-error.js'
 import type { CryptoBackend } from '../keys/crypto-backend.js'
 import { isPlainObject } from '../lib/encoding.js'
 import type { RequestLike, TokenBinding } from '../types.js'
-import { verifyCertificateBinding, type CertificateRules } from './verify-certificate-binding.js'
+import { THUMBPRINT, verifyCertificateBinding, type CertificateRules } from './verify-certificate-binding.js'
 import { verifyDPoPProof, type DPoPRules } from './verify-dpop-proof.js'
 
 /** Binding rules fixed at `createGuard`. */
@@ -29,8 +29,6 @@ export interface Confirmation {
   readonly x5tS256: string | undefined
 }
 
-/** A SHA-256 thumbprint: 43 base64url characters (RFC 9449 §6.1, RFC 8705 §3.1). */
-const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/
 const KNOWN_CNF_MEMBERS = new Set(['jkt', 'x5t#S256'])
 
 /**

@@ -30,6 +30,7 @@ import {
   nginxEscaped,
   tokenWith,
 } from '../support/mtls-kit.js'
+import type { RequestLike } from '../../src/types.js'
 import { NOW, API, requestLike, refusal, expectRefusal, invalidToken, INVALID_TOKEN_CHALLENGE } from '../support/kit.js'
 
 const FIXTURE_DER = new Uint8Array(new X509Certificate(FIXTURE_PEM).raw)
@@ -294,6 +295,32 @@ describe('certificate-bound tokens', () => {
     for (const certificate of [other.cert, other.der, new X509Certificate(other.cert)]) {
       await expectRefusal(guard().verify(requestLike({ token: token, clientCertificate: certificate })), invalidToken('ERR_MTLS_CERTIFICATE_MISMATCH', INVALID_TOKEN_CHALLENGE))
     }
+  })
+
+  it('a thumbprint the runtime gives (clientCertificateThumbprint, Workers) stands in for the certificate; any other form is refused', async () => {
+    const token = await certificateBoundToken(issuer, client.thumbprint)
+    const withThumbprint = (thumbprint: string, extra: Partial<RequestLike> = {}): RequestLike => ({ ...requestLike({ token }), clientCertificateThumbprint: thumbprint, ...extra })
+    await expect(guard().verify(withThumbprint(client.thumbprint))).resolves.toMatchObject({ binding: { mtls: { x5tS256: client.thumbprint } } })
+    await expectRefusal(guard().verify(withThumbprint(other.thumbprint)), invalidToken('ERR_MTLS_CERTIFICATE_MISMATCH', INVALID_TOKEN_CHALLENGE))
+    // Hex (Cloudflare's own spelling), padded or standard-alphabet base64, empty: never read as a thumbprint.
+    const digest = new Uint8Array(Buffer.from(client.thumbprint, 'base64url'))
+    for (const malformed of [hexSHA256(client.der), `${client.thumbprint}=`, Buffer.from(digest).toString('base64'), '', client.thumbprint.slice(1)]) {
+      if (malformed === client.thumbprint) continue
+      await expectRefusal(guard().verify(withThumbprint(malformed)), { ...invalidToken('ERR_MTLS_CERTIFICATE_MISMATCH', INVALID_TOKEN_CHALLENGE), description: /not a base64url SHA-256 thumbprint/ })
+    }
+    // With the certificate too: they must agree.
+    await expect(guard().verify(withThumbprint(client.thumbprint, { clientCertificate: client.der }))).resolves.toMatchObject({ binding: { mtls: { x5tS256: client.thumbprint } } })
+    const otherBound = await certificateBoundToken(issuer, other.thumbprint)
+    await expectRefusal(
+      guard().verify({ ...requestLike({ token: otherBound, clientCertificate: client.der }), clientCertificateThumbprint: other.thumbprint }),
+      { ...invalidToken('ERR_MTLS_CERTIFICATE_MISMATCH', INVALID_TOKEN_CHALLENGE), description: /differ/ },
+    )
+    // Not read for a token that is not certificate-bound.
+    const dpopBound = await tokenWith(issuer, { jkt: dpopKey.thumbprint })
+    const proof = await createDPoPProof({ key: dpopKey, method: 'GET', url: API, accessToken: dpopBound, iat: NOW })
+    await expect(guard().verify({ ...requestLike({ token: dpopBound, scheme: 'DPoP', proof }), clientCertificateThumbprint: 'not a thumbprint' })).resolves.toMatchObject({
+      binding: { dpop: { jkt: dpopKey.thumbprint } },
+    })
   })
 
   it('a TLS client certificate and a different one forwarded by a trusted proxy → 401 ERR_MTLS_CERTIFICATE_MISMATCH', async () => {
