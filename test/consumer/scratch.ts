@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const PROJECTS = fileURLToPath(new URL('./projects/', import.meta.url))
-export const PACKAGES = ['core', 'express', 'koa', 'fastify', 'nestjs', 'redis', 'testing'] as const
+export const PACKAGES = ['core', 'express', 'koa', 'fastify', 'nestjs', 'hono', 'mcp', 'redis', 'testing'] as const
 
 /** Third-party packages the scratch projects use, pinned so that the install is reproducible. */
 const TOOLS = {

@@ -10,6 +10,9 @@ import { describeDecision, logDecisions, type DecisionEvent } from '@fapi-guard/
 import { guard, requireScopes } from '@fapi-guard/express'
 import fapiGuard from '@fapi-guard/fastify'
 import { guard as koaGuard } from '@fapi-guard/koa'
+import { fapiGuard as honoGuard, requireScopes as honoScopes } from '@fapi-guard/hono'
+import { createTokenVerifier } from '@fapi-guard/mcp'
+import { Hono } from 'hono'
 import { FapiAuthGuard, FapiGuardModule, Scopes } from '@fapi-guard/nestjs'
 import { createRedisReplayStore, type RedisReplayStoreOptions } from '@fapi-guard/redis'
 import { createTestIssuer } from '@fapi-guard/testing'
@@ -63,6 +66,21 @@ try {
   const narrow = await issuer.mintAccessToken({ sub: 'alice', scope: 'profile' })
   const forbidden = await fetch(url, { headers: { authorization: `Bearer ${narrow}` } })
   assert.equal(forbidden.status, 403)
+
+  // Hono, from its tarball: c.get('auth') typed through the middleware chain.
+  const honoApp = new Hono().use(honoGuard(options)).get('/accounts', honoScopes('accounts:read'), (c) => c.json({ owner: c.get('auth').subject }))
+  const honoOk = await honoApp.request('https://api.example.test/accounts', { headers: { authorization: `Bearer ${token}` } })
+  assert.equal(honoOk.status, 200)
+  assert.deepEqual(await honoOk.json(), { owner: 'alice' })
+  const honoForbidden = await honoApp.request('https://api.example.test/accounts', { headers: { authorization: `Bearer ${narrow}` } })
+  assert.equal(honoForbidden.status, 403)
+  assert.equal(honoForbidden.headers.get('cache-control'), 'no-store')
+
+  // The MCP token verifier, from its tarball: the SDK's AuthInfo for an unbound token of this audience.
+  const verifier = createTokenVerifier({ issuer: issuer.issuer, resource: 'https://mcp.example.test/mcp', audience: issuer.audience })
+  const info = await verifier.verifyAccessToken(token)
+  assert.deepEqual(info.scopes, ['accounts:read'])
+  assert.equal(typeof info.expiresAt, 'number')
 } finally {
   server.close()
   await issuer.close()
