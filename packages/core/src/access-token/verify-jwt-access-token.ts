@@ -46,6 +46,11 @@ export interface VerifiedJWT {
   /** The granted scopes, read from the claims once. */
   readonly scopes: readonly string[]
   readonly kid: string | undefined
+  /**
+   * base64url(SHA-256(token)), when the verified-token cache computed it: the value a DPoP proof's `ath`
+   * must equal (RFC 9449 §4.3 check 12a), so the binding step need not hash the token again.
+   */
+  readonly tokenHash: string | undefined
 }
 
 /**
@@ -85,7 +90,7 @@ export async function verifyJWTAccessToken(
     throw new GuardError('ERR_JWT_SIGNATURE_INVALID', 'the access token signature does not verify')
   }
   const claims = deepFreeze(payload as JWTAccessTokenClaims)
-  const verified: VerifiedJWT = { issuer, claims, scopes: Object.freeze(readScopes(claims, rules.scopeClaim)), kid: key.kid }
+  const verified: VerifiedJWT = { issuer, claims, scopes: Object.freeze(readScopes(claims, rules.scopeClaim)), kid: key.kid, tokenHash: cacheKey }
   if (cache !== undefined && cacheKey !== undefined && keysVersion === keyStore.version) {
     // Until `exp` (plus the tolerance, after which the claims check refuses it anyway). The claims are
     // frozen: the same object is handed to every request that presents this token.

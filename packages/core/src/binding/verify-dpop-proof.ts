@@ -160,9 +160,9 @@ export function checkProofTime(payload: Record<string, unknown>, iat: number, no
   }
 }
 
-/** §4.3 check 12a: `ath` is base64url(SHA-256(access token)). */
-export async function checkProofAth(ath: string, token: string, backend: CryptoBackend): Promise<void> {
-  const expected = await backend.sha256Base64url(token)
+/** §4.3 check 12a: `ath` is base64url(SHA-256(access token)); `tokenHash` is that value when step 3 already computed it. */
+export async function checkProofAth(ath: string, token: string, backend: CryptoBackend, tokenHash?: string): Promise<void> {
+  const expected = tokenHash ?? (await backend.sha256Base64url(token))
   if (!timingSafeEqualString(ath, expected)) throw invalid('ERR_DPOP_ATH_MISMATCH', 'the DPoP proof "ath" does not match the access token')
 }
 
@@ -245,6 +245,7 @@ export async function verifyDPoPProof(
   jkt: string,
   now: number,
   rules: DPoPRules,
+  tokenHash?: string,
 ): Promise<VerifiedDPoPProof> {
   const proof = parseProof(readDPoPHeader(request, rules.maxProofLength))
   checkProofTyp(proof.header)
@@ -253,7 +254,7 @@ export async function verifyDPoPProof(
   const { jti, iat, htu, ath } = checkProofClaims(proof.payload, request.method)
   checkProofHtu(htu, request, rules)
   checkProofTime(proof.payload, iat, now, rules)
-  await checkProofAth(ath, token, rules.backend)
+  await checkProofAth(ath, token, rules.backend, tokenHash)
   const thumbprint = await jwkThumbprint(jwk, rules.backend)
   if (thumbprint === undefined) throw invalid('ERR_DPOP_JWK_INVALID', 'the DPoP proof "jwk" lacks required members')
   await checkProofSignature(proof, jwk, alg, thumbprint, rules)

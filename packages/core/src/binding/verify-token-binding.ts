@@ -68,6 +68,7 @@ export async function verifyTokenBinding(
   token: string,
   now: number,
   rules: BindingRules,
+  tokenHash?: string,
 ): Promise<VerifiedBinding> {
   const { jkt, x5tS256 } = readConfirmation(cnf)
   if (jkt !== undefined && scheme !== 'DPoP') {
@@ -96,7 +97,7 @@ export async function verifyTokenBinding(
     binding = { mtls: { x5tS256 } }
   }
   if (jkt !== undefined) {
-    const proof = await verifyDPoPProof(request, token, jkt, now, rules.dpopProof)
+    const proof = await verifyDPoPProof(request, token, jkt, now, rules.dpopProof, tokenHash)
     binding = { ...binding, dpop: { jkt: proof.jkt } }
     responseHeaders = proof.responseHeaders
     if (rules.dpopProof.nonce !== undefined) nonce = 'dpop-nonce' in proof.responseHeaders ? 'renewed' : 'valid'

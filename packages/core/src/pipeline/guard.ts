@@ -97,7 +97,7 @@ class ResourceGuard implements Guard {
       trace.checks.push(token.source)
       trace.kid = token.kid
       // 4. Binding: DPoP proof (RFC 9449) and client certificate (RFC 8705), as the token's `cnf` demands.
-      const bound = await verifyTokenBinding(token.claims.cnf, scheme, request as RequestLike, credentials.token, now, parts.binding)
+      const bound = await verifyTokenBinding(token.claims.cnf, scheme, request as RequestLike, credentials.token, now, parts.binding, token.tokenHash)
       trace.checks.push('binding')
       trace.nonce = bound.nonce
       if (bound.binding.dpop !== undefined) trace.replay = 'first-use'

@@ -34,6 +34,8 @@ export interface VerifiedToken {
   readonly kid: string | undefined
   /** RFC 9396 `authorization_details`, checked (a malformed one refuses the token); `undefined` when absent. */
   readonly authorizationDetails: readonly AuthorizationDetail[] | undefined
+  /** base64url(SHA-256(token)) when step 3 computed it (the verified-token cache), for the DPoP `ath` check. */
+  readonly tokenHash: string | undefined
 }
 
 /**
@@ -56,12 +58,12 @@ async function verifyJWT(token: string, now: number, rules: TokenRules): Promise
     // Only on refusal: the operator's cause names the setting (or preset) that would accept the token.
     throw withPresetHint(error, token, rules.presetHint)
   }
-  const { issuer, claims, scopes, kid } = verified
+  const { issuer, claims, scopes, kid, tokenHash } = verified
   const introspection = rules.introspection.get(issuer)
   if (introspection?.introspector.tokens === 'all' && !isActive(await introspection.introspector.introspect(token))) {
     throw new GuardError('ERR_TOKEN_INACTIVE', 'the issuer reports the access token as not active (revoked?)')
   }
-  return { issuer, claims, scopes, source: 'jwt', kid, authorizationDetails: readAuthorizationDetails(claims) }
+  return { issuer, claims, scopes, source: 'jwt', kid, authorizationDetails: readAuthorizationDetails(claims), tokenHash }
 }
 
 /**
@@ -83,7 +85,7 @@ async function introspectOpaque(token: string, now: number, rules: TokenRules): 
   checkIntrospectionClaims(response, introspector.issuer, now, claimRules)
   const scopes = Object.freeze(readScopes(response, rules.scopeClaim))
   const authorizationDetails = readAuthorizationDetails(response)
-  return { issuer: introspector.issuer, claims: response as IntrospectedClaims, scopes, source: 'introspection', kid: undefined, authorizationDetails }
+  return { issuer: introspector.issuer, claims: response as IntrospectedClaims, scopes, source: 'introspection', kid: undefined, authorizationDetails, tokenHash: undefined }
 }
 
 /**

@@ -127,6 +127,37 @@ describe.each([
     expect(counter.verifications).toBe(2 + 4)
   })
 
+  it('a DPoP request hashes the access token once: the cache key is the proof\'s "ath" (RFC 9449 §4.3 check 12a); without the cache the binding step hashes it', async () => {
+    const hashed: string[] = []
+    const spy: CryptoBackend = {
+      ...backend,
+      sha256Base64url(input) {
+        hashed.push(input)
+        return backend.sha256Base64url(input)
+      },
+    }
+    const key = await createDPoPKey()
+    const token = await issuer.mint({ cnf: { jkt: key.thumbprint } })
+    const request = async () => ({
+      method: 'GET',
+      url: API,
+      headers: { authorization: `DPoP ${token}`, dpop: await createDPoPProof({ key, method: 'GET', url: API, accessToken: token }) },
+    })
+    for (const tokenCache of [undefined, false] as const) {
+      const guard = createGuardWith({ issuer: issuer.issuer, audience: issuer.audience, ...(tokenCache === false && { tokenCache }) }, spy)
+      for (let sighting = 1; sighting <= 3; sighting++) {
+        hashed.length = 0
+        await guard.verify(await request())
+        expect(hashed.filter((input) => input === token), `tokenCache ${String(tokenCache)}, sighting ${sighting}`).toHaveLength(1)
+      }
+    }
+    // A proof whose "ath" names another token is still refused with the hash taken from the cache.
+    const guard = createGuardWith({ issuer: issuer.issuer, audience: issuer.audience }, spy)
+    const other = await issuer.mint({ cnf: { jkt: key.thumbprint } })
+    const wrongAth = { method: 'GET', url: API, headers: { authorization: `DPoP ${token}`, dpop: await createDPoPProof({ key, method: 'GET', url: API, accessToken: other }) } }
+    await expect(guard.verify(wrongAth)).rejects.toMatchObject({ code: 'ERR_DPOP_ATH_MISMATCH' })
+  })
+
   it('the audience is checked on every request, and claims, cached or not, cannot be changed by a route', async () => {
     const { guard } = guardWith()
     const token = await issuer.mint({ scope: 'read', nested: { role: 'user' } })
