@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createDPoPKey, createDPoPProof, createLocalIssuer, type LocalIssuer } from '@fapi-guard/testing'
+import { createDPoPKey, createDPoPProof, createLocalIssuer, type DPoPKey, type LocalIssuer } from '@fapi-guard/testing'
 import { createGuardWith } from '../../src/pipeline/guard.js'
 import type { GuardOptions } from '../../src/index.js'
 import { webCryptoBackend, type CryptoBackend } from '../../src/keys/crypto-backend.js'
@@ -11,6 +11,11 @@ beforeAll(async () => {
   issuer = await createLocalIssuer()
 })
 afterAll(() => issuer.close())
+
+/** A DPoP request with `token` and a fresh proof of `key`. */
+async function dpopRequest(key: DPoPKey, token: string, proofToken = token) {
+  return { method: 'GET', url: API, headers: { authorization: `DPoP ${token}`, dpop: await createDPoPProof({ key, method: 'GET', url: API, accessToken: proofToken }) } }
+}
 
 /** A backend that counts signature verifications, on either real backend. */
 function counting(backend: CryptoBackend) {
@@ -110,11 +115,7 @@ describe.each([
     const { guard, counter } = guardWith({ profile: 'fapi2' })
     const key = await createDPoPKey()
     const token = await issuer.mint({ cnf: { jkt: key.thumbprint } })
-    const request = async () => ({
-      method: 'GET',
-      url: API,
-      headers: { authorization: `DPoP ${token}`, dpop: await createDPoPProof({ key, method: 'GET', url: API, accessToken: token }) },
-    })
+    const request = () => dpopRequest(key, token)
     await guard.verify(await request())
     const again = await request()
     await guard.verify(again)
@@ -128,7 +129,7 @@ describe.each([
   })
 
   it('a DPoP request hashes the access token once: the cache key is the proof\'s "ath" (RFC 9449 §4.3 check 12a); without the cache the binding step hashes it', async () => {
-    const hashed: string[] = []
+    const hashed: Array<string | Uint8Array> = []
     const spy: CryptoBackend = {
       ...backend,
       sha256Base64url(input) {
@@ -138,11 +139,7 @@ describe.each([
     }
     const key = await createDPoPKey()
     const token = await issuer.mint({ cnf: { jkt: key.thumbprint } })
-    const request = async () => ({
-      method: 'GET',
-      url: API,
-      headers: { authorization: `DPoP ${token}`, dpop: await createDPoPProof({ key, method: 'GET', url: API, accessToken: token }) },
-    })
+    const request = () => dpopRequest(key, token)
     for (const tokenCache of [undefined, false] as const) {
       const guard = createGuardWith({ issuer: issuer.issuer, audience: issuer.audience, ...(tokenCache === false && { tokenCache }) }, spy)
       for (let sighting = 1; sighting <= 3; sighting++) {
@@ -154,8 +151,7 @@ describe.each([
     // A proof whose "ath" names another token is still refused with the hash taken from the cache.
     const guard = createGuardWith({ issuer: issuer.issuer, audience: issuer.audience }, spy)
     const other = await issuer.mint({ cnf: { jkt: key.thumbprint } })
-    const wrongAth = { method: 'GET', url: API, headers: { authorization: `DPoP ${token}`, dpop: await createDPoPProof({ key, method: 'GET', url: API, accessToken: other }) } }
-    await expect(guard.verify(wrongAth)).rejects.toMatchObject({ code: 'ERR_DPOP_ATH_MISMATCH' })
+    await expect(guard.verify(await dpopRequest(key, token, other))).rejects.toMatchObject({ code: 'ERR_DPOP_ATH_MISMATCH' })
   })
 
   it('the audience is checked on every request, and claims, cached or not, cannot be changed by a route', async () => {
