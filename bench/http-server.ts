@@ -9,6 +9,7 @@
  * Every server answers `GET /accounts` with `{"ok":true}`; the protected ones only after their
  * middleware accepted the access token (and, for DPoP-bound tokens, the proof).
  */
+import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
 
@@ -26,13 +27,51 @@ interface Settings {
 const BODY = { ok: true }
 /**
  * Experiments, not defaults: BENCH_TOKEN_CACHE=off (fapi-guard without its verified-token cache),
- * BENCH_OFFLOAD=true|false (`offloadSignatures`: always libuv's thread pool, or never; default 'auto').
+ * BENCH_OFFLOAD=true|false|auto (`offloadSignatures` of every fapi-guard server). The configurations
+ * `<framework>-fapi-sync` and `<framework>-fapi-pool` are `<framework>-fapi` with `offloadSignatures`
+ * `false` and `true`, so one run can compare them.
  */
-const OFFLOAD = process.env.BENCH_OFFLOAD
+const VARIANT = /-fapi-(sync|pool)$/.exec(process.argv[2] ?? '')?.[1]
+const OFFLOAD = VARIANT === 'sync' ? 'false' : VARIANT === 'pool' ? 'true' : process.env.BENCH_OFFLOAD
 const CORE_EXTRA = {
   ...(process.env.BENCH_TOKEN_CACHE === 'off' && { tokenCache: false as const }),
   ...(OFFLOAD !== undefined && { offloadSignatures: OFFLOAD === 'auto' ? ('auto' as const) : OFFLOAD === 'true' }),
 }
+
+/**
+ * The `*-floor` servers: the work a request cannot avoid and nothing else, written by hand. A Bearer
+ * request: one ES256 `crypto.verify` of the access token with the issuer's key imported at start. A
+ * DPoP request (a `DPoP` header): one verify of the proof with its header's key (imported once per
+ * distinct header, as a cache would), and the SHA-256 hashes of the access token (`ath`) and of the
+ * key's thumbprint input. No parsing of claims, no checks of them, no replay store: a floor, not a
+ * guard. The answer is whether the signature verified.
+ */
+function floorCheck(pem: string): (authorization: string | undefined, proof: string | undefined) => boolean {
+  const issuerKey = { key: createPublicKey(pem), dsaEncoding: 'ieee-p1363' as const }
+  const proofKeys = new Map<string, { key: KeyObject; dsaEncoding: 'ieee-p1363'; thumbprintInput: string }>()
+  const verifyJWS = (jws: string, key: { key: KeyObject; dsaEncoding: 'ieee-p1363' }) => {
+    const dot = jws.lastIndexOf('.')
+    return dot > 0 && verify('sha256', Buffer.from(jws.slice(0, dot), 'latin1'), key, Buffer.from(jws.slice(dot + 1), 'base64url'))
+  }
+  return (authorization, proof) => {
+    const space = authorization?.indexOf(' ') ?? -1
+    if (authorization === undefined || space < 0) return false
+    const token = authorization.slice(space + 1)
+    if (proof === undefined) return verifyJWS(token, issuerKey)
+    const header = proof.slice(0, proof.indexOf('.'))
+    let key = proofKeys.get(header)
+    if (key === undefined) {
+      const jwk = (JSON.parse(Buffer.from(header, 'base64url').toString()) as { jwk: { kty: string; crv: string; x: string; y: string } }).jwk
+      key = { key: createPublicKey({ key: jwk, format: 'jwk' }), dsaEncoding: 'ieee-p1363', thumbprintInput: JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }) }
+      proofKeys.set(header, key)
+    }
+    createHash('sha256').update(token).digest('base64url')
+    createHash('sha256').update(key.thumbprintInput).digest('base64url')
+    return verifyJWS(proof, key)
+  }
+}
+
+const one = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)
 
 async function express(config: ServerConfig, settings: Settings): Promise<Server> {
   const { default: createApp } = await import('express')
@@ -52,6 +91,12 @@ async function express(config: ServerConfig, settings: Settings): Promise<Server
         ...(settings.replayCapacity !== undefined && { dpop: { replayStore: createMemoryReplayStore({ capacity: settings.replayCapacity }) } }),
       }),
     )
+  } else if (config === 'express-floor') {
+    const check = floorCheck(settings.pem)
+    app.use((req, res, next) => {
+      if (check(req.headers.authorization, one(req.headers.dpop))) next()
+      else res.status(401).end()
+    })
   } else if (config === 'express-async') {
     // The cost of an async hop alone: a middleware that awaits nothing, then calls next().
     app.use((_req, _res, next) => {
@@ -91,6 +136,13 @@ async function fastify(config: ServerConfig, settings: Settings): Promise<Server
     const { fapiGuard } = await import('@fapi-guard/fastify')
     await app.register(fapiGuard, { issuer: settings.issuer, audience: settings.audience, jwksUri: settings.jwksUri, profile: 'oauth2', ...CORE_EXTRA })
     app.get('/accounts', { onRequest: app.authenticate }, async () => BODY)
+  } else if (config === 'fastify-floor') {
+    const check = floorCheck(settings.pem)
+    app.get('/accounts', {
+      onRequest: async (request, reply) => {
+        if (!check(request.headers.authorization, one(request.headers.dpop))) await reply.code(401).send()
+      },
+    }, async () => BODY)
   } else if (config === 'fastify-jwt') {
     const { default: jwt } = await import('@fastify/jwt')
     // @fastify/jwt has no JWKS option (that takes get-jwks); it verifies with the same key given as PEM.
@@ -113,6 +165,12 @@ async function koa(config: ServerConfig, settings: Settings): Promise<Server> {
   if (config === 'koa-fapi') {
     const { guard } = await import('@fapi-guard/koa')
     app.use(guard({ issuer: settings.issuer, audience: settings.audience, jwksUri: settings.jwksUri, profile: 'oauth2', ...CORE_EXTRA }))
+  } else if (config === 'koa-floor') {
+    const check = floorCheck(settings.pem)
+    app.use(async (ctx, next) => {
+      if (check(ctx.get('authorization') || undefined, ctx.get('dpop') || undefined)) await next()
+      else ctx.status = 401
+    })
   }
   app.use(async (ctx) => {
     if (ctx.path === '/accounts') ctx.body = BODY
@@ -129,6 +187,12 @@ async function hono(config: ServerConfig, settings: Settings): Promise<Server> {
   if (config === 'hono-fapi') {
     const { fapiGuard } = await import('@fapi-guard/hono')
     app.use(fapiGuard({ issuer: settings.issuer, audience: settings.audience, jwksUri: settings.jwksUri, profile: 'oauth2', ...CORE_EXTRA }))
+  } else if (config === 'hono-floor') {
+    const check = floorCheck(settings.pem)
+    app.use(async (c, next) => {
+      if (!check(c.req.header('authorization'), c.req.header('dpop'))) return c.body(null, 401)
+      await next()
+    })
   }
   app.get('/accounts', (c) => c.json(BODY))
   return new Promise((resolve) => {
@@ -137,8 +201,9 @@ async function hono(config: ServerConfig, settings: Settings): Promise<Server> {
 }
 
 async function main(): Promise<void> {
-  const config = process.argv[2] as ServerConfig
-  if (!CONFIGS.includes(config)) throw new Error(`unknown server config ${config}`)
+  const named = process.argv[2] as ServerConfig
+  if (!CONFIGS.includes(named)) throw new Error(`unknown server config ${named}`)
+  const config = named.replace(/-(sync|pool)$/, '') as ServerConfig
   const settings = JSON.parse(process.env.BENCH_SERVER ?? '{}') as Settings
   const server = config.startsWith('express')
     ? await express(config, settings)

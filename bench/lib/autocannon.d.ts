@@ -20,6 +20,8 @@ declare module 'autocannon' {
     duration?: number
     pipelining?: number
     timeout?: number
+    /** Requests per second across all connections (0: as fast as the server answers). */
+    overallRate?: number
     requests?: Array<Record<string, unknown>>
   }
   function autocannon(options: Options): Promise<Result>

@@ -126,6 +126,8 @@ export interface LoadOptions {
   readonly headers?: Record<string, string>
   /** Headers per request (a fresh token or proof each time). */
   readonly nextHeaders?: () => Record<string, string>
+  /** A fixed rate, requests per second across all connections; by default as fast as the server answers. */
+  readonly rate?: number
 }
 
 /** One autocannon run against 127.0.0.1:port GET /accounts, bounded by its duration. */
@@ -137,6 +139,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     duration: options.durationSeconds,
     pipelining: 1,
     timeout: 10,
+    ...(options.rate !== undefined && { overallRate: options.rate }),
     requests: [
       nextHeaders === undefined
         ? { method: 'GET', path: '/accounts', headers: options.headers ?? {} }

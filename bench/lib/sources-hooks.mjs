@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const SOURCES = {
   '@fapi-guard/core': 'packages/core/src/node/index.ts',
+  '@fapi-guard/core/adapter': 'packages/core/src/node/adapter.ts',
   '@fapi-guard/express': 'packages/express/src/index.ts',
   '@fapi-guard/fastify': 'packages/fastify/src/index.ts',
   '@fapi-guard/koa': 'packages/koa/src/index.ts',
