@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache'
 import type { JWTAccessTokenRules } from '../access-token/verify-jwt-access-token.js'
 import type { DecisionSinks } from '../audit/record-decision.js'
 import type { BindingRules } from '../binding/verify-token-binding.js'
-import { MAX_PROOF_LENGTH, PROOF_KEY_CACHE_SIZE, PROOF_MAX_FUTURE } from '../binding/verify-dpop-proof.js'
+import { MAX_PROOF_LENGTH, PROOF_HEADER_CACHE_CHARACTERS, PROOF_HEADER_CACHE_SIZE, PROOF_MAX_FUTURE } from '../binding/verify-dpop-proof.js'
 import { Diagnosis } from '../errors/diagnosis.js'
 import type { ChallengeConfig } from '../errors/render-challenge.js'
 import { createMemoryIntrospectionCache } from '../introspection/introspection-cache.js'
@@ -153,7 +153,7 @@ function bindingRules(options: ResolvedOptions, backend: CryptoBackend): Binding
       requestURL: { trusted: proxy.trusted, publicUrl: proxy.publicUrl, forwarded: proxy.forwardedHeaders },
       maxProofLength: MAX_PROOF_LENGTH,
       backend,
-      keyCache: new LRUCache({ max: PROOF_KEY_CACHE_SIZE }),
+      headerCache: new LRUCache({ max: PROOF_HEADER_CACHE_SIZE, maxSize: PROOF_HEADER_CACHE_CHARACTERS, sizeCalculation: (_, segment) => segment.length }),
     },
     certificates: { trusted: proxy.trusted, header: proxy.certificateHeader, forwarded: proxy.forwardedHeaders, backend },
   }

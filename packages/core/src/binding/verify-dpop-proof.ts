@@ -1,7 +1,7 @@
 import type { JWK } from 'jose'
 import { LRUCache } from 'lru-cache'
 import { checkAlg, checkCrit, checkTyp } from '../access-token/check-jws-header.js'
-import { parseCompactJWS, type CompactJWS } from '../access-token/parse-compact-jws.js'
+import { parseCompactJWS, parseCompactJWSBody, type CompactJWS, type CompactJWSBody } from '../access-token/parse-compact-jws.js'
 import { Diagnosis, quote } from '../errors/diagnosis.js'
 import { GuardError, isGuardError } from '../errors/guard-error.js'
 import type { CryptoBackend } from '../keys/crypto-backend.js'
@@ -24,8 +24,10 @@ export const DEFAULT_PROOF_MAX_AGE = 300
 export const PROOF_MAX_FUTURE = 10
 /** Longest DPoP proof read, in characters (a proof with an RSA-4096 `jwk` is ~2.5 KB). */
 export const MAX_PROOF_LENGTH = 8192
-/** Imported proof keys kept, by thumbprint. */
-export const PROOF_KEY_CACHE_SIZE = 1000
+/** Checked proof headers remembered (`DPoPRules.headerCache`), with their imported keys. */
+export const PROOF_HEADER_CACHE_SIZE = 1000
+/** Characters of header segments that cache may hold at once (1 000 RSA-4096 headers are ~1.2 MB). */
+export const PROOF_HEADER_CACHE_CHARACTERS = 2_000_000
 
 /** DPoP rules fixed at `createGuard`. */
 export interface DPoPRules {
@@ -40,8 +42,25 @@ export interface DPoPRules {
   readonly requestURL: RequestURLRules
   readonly maxProofLength: number
   readonly backend: CryptoBackend
-  /** Imported proof keys by `alg` and thumbprint (importing a P-256 key costs as much as a verify). */
-  readonly keyCache: LRUCache<string, Promise<unknown>>
+  /** Headers that passed their checks, by header segment, with their keys once imported (see `readProof`). */
+  readonly headerCache: LRUCache<string, CheckedProofHeader>
+}
+
+/**
+ * A proof's JOSE header once it passed §4.3 checks 2 (`crit`), 4, 5 and 7, with what follows from it.
+ * Every check it passed depends on the header segment (the text before the first `.`) and the guard's
+ * rules alone, and a client signs all its proofs with one key and one header: so the outcome is
+ * remembered by the segment, and a client's next proofs skip decoding the header, the key checks (an
+ * on-curve check costs ~5 µs) and the thumbprint. The claims and the signature are checked on every proof.
+ */
+export interface CheckedProofHeader {
+  readonly segment: string
+  readonly alg: string
+  readonly jwk: JWK
+  /** The RFC 7638 thumbprint of `jwk`; `undefined` when it lacks a required member. */
+  readonly thumbprint: string | undefined
+  /** The backend's key, imported when a signature first needs it (importing a P-256 key costs as much as a verify). */
+  imported?: Promise<unknown>
 }
 
 /** A verified proof: the key it was signed with, and headers to send on success. */
@@ -85,6 +104,30 @@ export function parseProof(proof: string): CompactJWS {
   }
   checkCrit(parsed.header, () => invalid('ERR_DPOP_PROOF_MALFORMED', 'the DPoP proof header "crit" names extensions not understood'))
   return parsed
+}
+
+/**
+ * §4.3 checks 2, 4, 5 and 7: the proof parsed strictly and its header checked, or — for a header
+ * segment that passed them before — found in `rules.headerCache` and only the claims and signature
+ * parsed. Either way a proof is refused for the same reasons in the same order.
+ */
+export async function readProof(value: string, rules: DPoPRules): Promise<{ header: CheckedProofHeader; body: CompactJWSBody }> {
+  const segment = value.slice(0, Math.max(value.indexOf('.'), 0))
+  const known = segment === '' ? undefined : rules.headerCache.get(segment)
+  if (known !== undefined) {
+    try {
+      return { header: known, body: parseCompactJWSBody(value) }
+    } catch {
+      throw invalid('ERR_DPOP_PROOF_MALFORMED', 'the DPoP proof is not a well-formed JWT')
+    }
+  }
+  const proof = parseProof(value)
+  checkProofTyp(proof.header)
+  const alg = checkProofAlg(proof.header, rules)
+  const jwk = checkProofJWK(proof.header, alg)
+  const header: CheckedProofHeader = { segment, alg, jwk, thumbprint: await jwkThumbprint(jwk, rules.backend) }
+  rules.headerCache.set(segment, header)
+  return { header, body: proof }
 }
 
 const DPOP_JWT: ReadonlySet<string | undefined> = new Set(['dpop+jwt'])
@@ -171,28 +214,17 @@ export function checkProofKeyBinding(thumbprint: string, jkt: string): void {
   if (!timingSafeEqualString(thumbprint, jkt)) throw invalid('ERR_DPOP_KEY_MISMATCH', 'Invalid DPoP key binding')
 }
 
-/** §4.3 check 6: the signature verifies with `jwk` (imported once per key and `alg`). */
-export async function checkProofSignature(
-  proof: CompactJWS,
-  jwk: JWK,
-  alg: string,
-  thumbprint: string,
-  rules: DPoPRules,
-): Promise<void> {
-  const cacheKey = `${alg}:${thumbprint}`
-  let imported = rules.keyCache.get(cacheKey)
-  if (imported === undefined) {
-    imported = rules.backend.importKey(jwk, alg)
-    rules.keyCache.set(cacheKey, imported)
-  }
+/** §4.3 check 6: the signature verifies with the header's `jwk` (imported once per checked header). */
+export async function checkProofSignature(proof: CompactJWSBody, header: CheckedProofHeader, rules: DPoPRules): Promise<void> {
+  header.imported ??= rules.backend.importKey(header.jwk, header.alg)
   let key: unknown
   try {
-    key = await imported
+    key = await header.imported
   } catch {
-    rules.keyCache.delete(cacheKey)
+    rules.headerCache.delete(header.segment)
     throw invalid('ERR_DPOP_JWK_INVALID', 'the DPoP proof "jwk" is not a usable public key')
   }
-  if (!(await rules.backend.verify(alg, key, proof.signature, proof.signingInput))) {
+  if (!(await rules.backend.verify(header.alg, key, proof.signature, proof.signingInput))) {
     throw invalid('ERR_DPOP_SIGNATURE_INVALID', 'the DPoP proof signature does not verify')
   }
 }
@@ -247,19 +279,16 @@ export async function verifyDPoPProof(
   rules: DPoPRules,
   tokenHash?: string,
 ): Promise<VerifiedDPoPProof> {
-  const proof = parseProof(readDPoPHeader(request, rules.maxProofLength))
-  checkProofTyp(proof.header)
-  const alg = checkProofAlg(proof.header, rules)
-  const jwk = checkProofJWK(proof.header, alg)
-  const { jti, iat, htu, ath } = checkProofClaims(proof.payload, request.method)
+  const { header, body } = await readProof(readDPoPHeader(request, rules.maxProofLength), rules)
+  const { jti, iat, htu, ath } = checkProofClaims(body.payload, request.method)
   checkProofHtu(htu, request, rules)
-  checkProofTime(proof.payload, iat, now, rules)
+  checkProofTime(body.payload, iat, now, rules)
   await checkProofAth(ath, token, rules.backend, tokenHash)
-  const thumbprint = await jwkThumbprint(jwk, rules.backend)
+  const { thumbprint } = header
   if (thumbprint === undefined) throw invalid('ERR_DPOP_JWK_INVALID', 'the DPoP proof "jwk" lacks required members')
-  await checkProofSignature(proof, jwk, alg, thumbprint, rules)
+  await checkProofSignature(body, header, rules)
   checkProofKeyBinding(thumbprint, jkt)
-  const responseHeaders = await checkProofNonce(proof.payload, now, rules)
+  const responseHeaders = await checkProofNonce(body.payload, now, rules)
   await checkProofReplay(thumbprint, jti, iat, rules)
   return { jkt: thumbprint, responseHeaders }
 }

@@ -15,6 +15,7 @@ import {
   checkProofHtu,
   checkProofSignature,
   parseProof,
+  readProof,
   verifyDPoPProof,
   type DPoPRules,
 } from '../../src/binding/verify-dpop-proof.js'
@@ -72,7 +73,7 @@ function rfcRules(backend: CryptoBackend, overrides: Partial<DPoPRules> = {}): D
     requestURL: { trusted: () => false, publicUrl: undefined, forwarded: 'x-forwarded' },
     maxProofLength: 8192,
     backend,
-    keyCache: new LRUCache({ max: 10 }),
+    headerCache: new LRUCache({ max: 10 }),
     ...overrides,
   }
 }
@@ -201,10 +202,76 @@ describe.each(cryptoBackends)('RFC 9449 example proofs through verifyDPoPProof (
     const atTokenEndpoint = rfcRequest({ method: 'POST', url: 'https://server.example.com/token' }, RFC_TOKEN_ENDPOINT_PROOF)
     expect((await thrown(verifyDPoPProof(atTokenEndpoint, RFC_AT, RFC_JKT, RFC_NOW, rules))).code).toBe('ERR_DPOP_CLAIM_INVALID')
     // Its signature is genuine: the refusals are about its claims.
-    const proof = parseProof(RFC_TOKEN_ENDPOINT_PROOF)
-    await expect(checkProofSignature(proof, RFC_JWK, 'ES256', RFC_JKT, rules)).resolves.toBeUndefined()
+    const { header, body: proof } = await readProof(RFC_TOKEN_ENDPOINT_PROOF, rules)
+    expect({ alg: header.alg, jwk: header.jwk, thumbprint: header.thumbprint }).toEqual({ alg: 'ES256', jwk: RFC_JWK, thumbprint: RFC_JKT })
+    await expect(checkProofSignature(proof, header, rules)).resolves.toBeUndefined()
     expect(thrownSync(() => checkProofClaims({ ...proof.payload, ath: RFC_ATH }, 'GET')).code).toBe('ERR_DPOP_HTM_MISMATCH')
     expect(thrownSync(() => checkProofHtu(proof.payload.htu as string, rfcRequest(), rules)).code).toBe('ERR_DPOP_HTU_MISMATCH')
+  })
+})
+
+describe.each(cryptoBackends)('checked proof headers are remembered by their segment ($name)', ({ backend }) => {
+  /** `backend`, counting the keys it imports; `failImport` makes every import reject. */
+  function countingBackend(failImport = false): { backend: CryptoBackend; imports: () => number } {
+    let imports = 0
+    const counted: CryptoBackend = Object.assign(Object.create(backend) as CryptoBackend, {
+      importKey(jwk: JWK, alg: string) {
+        imports++
+        return failImport ? Promise.reject(new Error('no such key')) : backend.importKey(jwk, alg)
+      },
+    })
+    return { backend: counted, imports: () => imports }
+  }
+  /** The RFC resource proof's header and signature around other claims (so its signature no longer fits). */
+  function withClaims(claims: Record<string, unknown>): string {
+    const [header, , signature] = splitJWS(RFC_RESOURCE_PROOF)
+    return `${header}.${b64u(JSON.stringify(claims))}.${signature}`
+  }
+
+  it('a later proof with the same header imports no key again, and its claims and signature are still checked', async () => {
+    const { backend: counted, imports } = countingBackend()
+    const rules = rfcRules(counted)
+    await expect(verifyDPoPProof(rfcRequest(), RFC_AT, RFC_JKT, RFC_NOW, rules)).resolves.toEqual({ jkt: RFC_JKT, responseHeaders: {} })
+    expect({ imports: imports(), cached: [...rules.headerCache.keys()] }).toEqual({ imports: 1, cached: [splitJWS(RFC_RESOURCE_PROOF)[0]] })
+    const [, payload] = splitJWS(RFC_RESOURCE_PROOF)
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>
+    const refusals = [
+      await thrown(verifyDPoPProof(rfcRequest({}, withClaims({ ...claims, jti: 'another' })), RFC_AT, RFC_JKT, RFC_NOW, rules)),
+      await thrown(verifyDPoPProof(rfcRequest({}, withClaims({ ...claims, htm: 'POST' })), RFC_AT, RFC_JKT, RFC_NOW, rules)),
+      await thrown(verifyDPoPProof(rfcRequest({}, `${splitJWS(RFC_RESOURCE_PROOF)[0]}.e30.${splitJWS(RFC_RESOURCE_PROOF)[2]}x`), RFC_AT, RFC_JKT, RFC_NOW, rules)),
+      await thrown(verifyDPoPProof(rfcRequest({}, `${splitJWS(RFC_RESOURCE_PROOF)[0]}.!!.${splitJWS(RFC_RESOURCE_PROOF)[2]}`), RFC_AT, RFC_JKT, RFC_NOW, rules)),
+      await thrown(verifyDPoPProof(rfcRequest({}, `${RFC_RESOURCE_PROOF}.x`), RFC_AT, RFC_JKT, RFC_NOW, rules)),
+      await thrown(verifyDPoPProof(rfcRequest(), RFC_AT, RFC_JKT, RFC_NOW, rules)),
+    ]
+    expect(refusals.map((error) => error.code)).toEqual([
+      'ERR_DPOP_SIGNATURE_INVALID',
+      'ERR_DPOP_HTM_MISMATCH',
+      'ERR_DPOP_PROOF_MALFORMED',
+      'ERR_DPOP_PROOF_MALFORMED',
+      'ERR_DPOP_PROOF_MALFORMED',
+      'ERR_DPOP_PROOF_REPLAYED',
+    ])
+    expect(imports()).toBe(1)
+  })
+
+  it('a header refused once is refused again and never remembered', async () => {
+    const rules = rfcRules(backend)
+    const [, payload, signature] = splitJWS(RFC_RESOURCE_PROOF)
+    const badTyp = `${b64u(JSON.stringify({ typ: 'JWT', alg: 'ES256', jwk: RFC_JWK }))}.${payload}.${signature}`
+    for (let i = 0; i < 2; i++) {
+      expect((await thrown(verifyDPoPProof(rfcRequest({}, badTyp), RFC_AT, RFC_JKT, RFC_NOW, rules))).code).toBe('ERR_DPOP_TYP_INVALID')
+    }
+    expect(rules.headerCache.size).toBe(0)
+  })
+
+  it('a key the backend cannot import drops its header, so the next proof tries again', async () => {
+    const { backend: failing, imports } = countingBackend(true)
+    const rules = rfcRules(failing)
+    for (let i = 0; i < 2; i++) {
+      expect((await thrown(verifyDPoPProof(rfcRequest(), RFC_AT, RFC_JKT, RFC_NOW, rules))).code).toBe('ERR_DPOP_JWK_INVALID')
+      expect(rules.headerCache.size).toBe(0)
+    }
+    expect(imports()).toBe(2)
   })
 })
 
