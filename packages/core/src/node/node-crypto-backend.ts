@@ -3,8 +3,8 @@ import { constants, createHash, createHmac, createPublicKey, verify, type KeyObj
 import { performance } from 'node:perf_hooks'
 import type { JWK } from 'jose'
 import { expectedSignatureLength, type CryptoBackend } from '../keys/crypto-backend.js'
-import { createSignatureWorker, type NodeVerifyKey, type OffThreadVerify } from './signature-worker.js'
 
+type NodeVerifyKey = KeyObject | { key: KeyObject; padding?: number; saltLength?: number; dsaEncoding?: 'ieee-p1363' }
 
 /** A key as `importKey` hands it back: what `crypto.verify` takes, and the one signature length it allows. */
 interface ImportedKey {
@@ -48,24 +48,24 @@ export function eventLoopBusy(): () => boolean {
   }
 }
 
-/** Decides, per signature, whether the signature worker verifies it, and hears how each one it sent went. */
+/** Decides, per signature, whether libuv's thread pool verifies it, and hears how each one it sent went. */
 export interface OffloadPolicy {
   offload(): boolean
-  /** A signature sent to the worker was verified; `company`: whether other verifications began meanwhile. */
+  /** A signature sent to the thread pool was verified; `company`: whether other verifications began meanwhile. */
   settled(company: boolean): void
 }
 
-/** Sent to the worker in a row with no other verification beginning meanwhile, before `adaptiveOffload` stops. */
+/** Sent to the thread pool in a row with no other verification beginning meanwhile, before `adaptiveOffload` stops. */
 const ALONE_LIMIT = 8
-/** How long `adaptiveOffload` then verifies on the calling thread before it tries the worker again, in milliseconds. */
+/** How long `adaptiveOffload` then verifies on the calling thread before it tries the pool again, in milliseconds. */
 const ALONE_RETRY_MS = 1000
 
 /**
- * `offloadSignatures: 'auto'`: the signature worker once the event loop is busy (`busy`), as long as
- * the work overlaps. A caller that awaits one verification after another (a loop over stored tokens, a
- * benchmark) keeps the loop just as busy but gains nothing from the worker, only the ~50 µs of the
- * trip: after `ALONE_LIMIT` offloaded verifications that ran alone, signatures stay on the calling
- * thread for a second, then the worker is tried again.
+ * `offloadSignatures: 'auto'`: the thread pool once the event loop is busy (`busy`), as long as the
+ * work overlaps. A caller that awaits one verification after another (a loop over stored tokens, a
+ * benchmark) keeps the loop just as busy but gains nothing from the pool, only the ~50 µs of the trip:
+ * after `ALONE_LIMIT` offloaded verifications that ran alone, signatures stay on the calling thread
+ * for a second, then the pool is tried again.
  */
 export function adaptiveOffload(busy: () => boolean = eventLoopBusy(), now: () => number = () => performance.now()): OffloadPolicy {
   let alone = 0
@@ -85,18 +85,18 @@ export function adaptiveOffload(busy: () => boolean = eventLoopBusy(), now: () =
   }
 }
 
-/** `offloadSignatures: true` or `false`: always the signature worker, or never. */
+/** `offloadSignatures: true` or `false`: always the thread pool, or never. */
 export function fixedOffload(offload: boolean): OffloadPolicy {
   return { offload: () => offload, settled: () => {} }
 }
 
 /**
  * The `node:crypto` backend: a `KeyObject` imported once per key and algorithm, verified without Web
- * Crypto's overhead, on the calling thread or by `offThread` (the process's signature worker, which
- * takes them in batches) as `policy` decides. Both give the same answer.
+ * Crypto's overhead, on the calling thread or on libuv's thread pool as `policy` decides. Both give
+ * the same answer.
  */
-export function createNodeCryptoBackend(policy: OffloadPolicy = adaptiveOffload(), offThread: OffThreadVerify = sharedSignatureWorker()): CryptoBackend {
-  /** Verifications begun so far: whether others began while one was with the worker. */
+export function createNodeCryptoBackend(policy: OffloadPolicy = adaptiveOffload()): CryptoBackend {
+  /** Verifications begun so far: whether others began while one was on the thread pool. */
   let begun = 0
   return {
     async importKey(jwk: JWK, alg: string): Promise<ImportedKey> {
@@ -118,9 +118,15 @@ export function createNodeCryptoBackend(policy: OffloadPolicy = adaptiveOffload(
       try {
         if (!policy.offload()) return verify(digestOf(alg), data, verifyKey, signature)
         const mark = begun
-        return offThread(digestOf(alg), data, verifyKey, signature).then((valid) => {
-          policy.settled(begun !== mark)
-          return valid
+        return new Promise<boolean>((resolve) => {
+          try {
+            verify(digestOf(alg), data, verifyKey, signature, (error, valid) => {
+              policy.settled(begun !== mark)
+              resolve(!error && valid === true)
+            })
+          } catch {
+            resolve(false)
+          }
         })
       } catch {
         return false
@@ -133,14 +139,6 @@ export function createNodeCryptoBackend(policy: OffloadPolicy = adaptiveOffload(
       return createHmac('sha256', secret).update(data).digest()
     },
   }
-}
-
-let signatureWorker: OffThreadVerify | undefined
-
-/** The process's one signature worker (started when first used), shared by every backend. */
-function sharedSignatureWorker(): OffThreadVerify {
-  signatureWorker ??= createSignatureWorker()
-  return signatureWorker
 }
 
 /** The backend of the Node entry point (`offloadSignatures: 'auto'`): one per process, as its event loop is. */

@@ -181,11 +181,9 @@ export interface GuardOptions {
   tokenCache?: false | { max?: number }
   /**
    * Node build: where signatures are verified. `'auto'` (default): on the calling thread while its
-   * event loop has time to spare (lowest latency), on a worker thread once it is busy and requests
-   * overlap (throughput: another core verifies while this one reads requests). The worker takes every
-   * signature of one turn of the event loop in one message, so the hand-off costs a few µs per
-   * signature, not the 20–50 µs of one libuv job each. `true`: always on the worker; `false`: always on
-   * the calling thread. The Web Crypto build has no choice to make.
+   * event loop has time to spare (lowest latency), on libuv's thread pool once it is busy and requests
+   * overlap (throughput: the other cores verify while this one reads requests). `true`: always on the
+   * thread pool; `false`: always on the calling thread. The Web Crypto build has no choice to make.
    */
   offloadSignatures?: 'auto' | boolean
   /** Accepted JOSE `typ` of access tokens. Default `['at+jwt']`; `'jwt'` (also no `typ`) only under `oauth2`. */
