@@ -44,7 +44,7 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 5)
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20)
 const TOKEN_POOL = Number(process.env.BENCH_TOKEN_POOL ?? 100_000)
-const PROOF_POOL = Number(process.env.BENCH_PROOF_POOL ?? 50_000)
+const PROOF_POOL = Number(process.env.BENCH_PROOF_POOL ?? 80_000)
 const RATE = process.env.BENCH_RATE === undefined ? undefined : Number(process.env.BENCH_RATE)
 
 type Mode = 'reuse' | 'fresh' | 'dpop'
