@@ -11,7 +11,11 @@
  * run on libuv's thread pool and do not appear in it (BENCH_OFFLOAD=false keeps them in view).
  *
  * Environment: BENCH_DURATION (5 s), BENCH_CONNECTIONS (20), BENCH_OFFLOAD, BENCH_TOP (25),
- * BENCH_PROFILE_DIR (where the .cpuprofile is kept; a temporary directory by default).
+ * BENCH_RATE (a fixed rate in requests per second for the measured load; by default as fast as the
+ * server answers, where the sampled main thread is also preempted by the load generator on a 2-core
+ * machine), BENCH_PROFILE_DIR (where the .cpuprofile is kept; a temporary directory by default).
+ * BENCH_ADAPTERS=dist profiles the built packages, as users run them (fapi-guard's files are named
+ * by their path under src/ or dist/).
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -23,6 +27,7 @@ import { AUDIENCE, ISSUER, makeDPoPKey, makeKey, mintAccessToken, mintAccessToke
 const DURATION = Number(process.env.BENCH_DURATION ?? 5)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 20)
 const TOP = Number(process.env.BENCH_TOP ?? 25)
+const RATE = process.env.BENCH_RATE === undefined ? undefined : Number(process.env.BENCH_RATE)
 
 interface CallFrame {
   readonly functionName: string
@@ -53,9 +58,9 @@ function categoryOf(frame: CallFrame): string {
     if (name === 'hash' || name === 'oneShotDigest' || name === 'digest' || name === 'update') return 'hashing'
     return `native: ${name || '(anonymous)'}`
   }
-  const core = /packages\/core\/src\/(.+)\.ts/.exec(url)
+  const core = /packages\/core\/(?:src|dist)\/(.+?)\.(?:ts|js)$/.exec(url)
   if (core) return `fapi-guard core: ${core[1]}`
-  const adapter = /packages\/(express|fastify|koa|hono)\/src\//.exec(url)
+  const adapter = /packages\/(express|fastify|koa|hono)\/(?:src|dist)\//.exec(url)
   if (adapter) return `fapi-guard adapter: ${adapter[1]}`
   const module = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)
   if (module) return `dependency: ${module[1]}`
@@ -137,7 +142,7 @@ async function main(): Promise<void> {
   if (status !== 200) throw new Error(`${config} ${mode}: the probe request answered ${status}`)
   await runLoad({ port: server.port, connections: CONNECTIONS, durationSeconds: 1, nextHeaders })
   const from = monotonicMicros()
-  const result = await runLoad({ port: server.port, connections: CONNECTIONS, durationSeconds: DURATION, nextHeaders })
+  const result = await runLoad({ port: server.port, connections: CONNECTIONS, durationSeconds: DURATION, nextHeaders, ...(RATE !== undefined && { rate: RATE }) })
   const to = monotonicMicros()
   await server.stop()
   await jwksServer.close()
