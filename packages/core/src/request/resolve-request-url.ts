@@ -83,13 +83,12 @@ function invalid(description: string): GuardError {
   return new GuardError('ERR_REQUEST_INVALID', description)
 }
 
-/** True when a path segment is `.` or `..`, spelled out or percent-encoded (`%2e`), which URL parsers remove. */
-function hasDotSegment(path: string): boolean {
-  return path.split('/').some((segment) => {
-    const plain = segment.replace(/%2e/gi, '.')
-    return plain === '.' || plain === '..'
-  })
-}
+/**
+ * A path segment that is `.` or `..`, spelled out or percent-encoded (`%2e`, any case), which URL
+ * parsers remove: one or two of `.`/`%2e` between two slashes or a slash and the end. One test on the
+ * path, with no array or string made per request.
+ */
+const DOT_SEGMENT = /(?:^|\/)(?:\.|%2e){1,2}(?=\/|$)/i
 
 /**
  * Splits and checks the URL a request says it was addressed at, as written: an absolute http(s) URL
@@ -109,7 +108,7 @@ export function readRequestURLParts(url: string): URLParts {
   if (FORBIDDEN.test(path) || (search !== undefined && FORBIDDEN.test(search))) {
     throw invalid('the request URL has a space, a control character or a backslash')
   }
-  if (hasDotSegment(path)) throw invalid('the request path has dot segments ("." or "..")')
+  if (DOT_SEGMENT.test(path)) throw invalid('the request path has dot segments ("." or "..")')
   return { scheme, authority, path, search: search ?? '' }
 }
 
@@ -161,7 +160,7 @@ export function resolveRequestURL(request: RequestLike, rules: RequestURLRules):
   if (forwarded.port !== undefined && !isPort(forwarded.port)) {
     throw invalid('the forwarded port is not a port number')
   }
-  if (forwarded.prefix !== undefined && !(PREFIX.test(forwarded.prefix) && !hasDotSegment(forwarded.prefix))) {
+  if (forwarded.prefix !== undefined && !(PREFIX.test(forwarded.prefix) && !DOT_SEGMENT.test(forwarded.prefix))) {
     throw invalid('the forwarded path prefix is not an absolute path')
   }
   let host = forwarded.host ?? own.authority

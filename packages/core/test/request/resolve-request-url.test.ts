@@ -3,9 +3,11 @@
  * §4.3 check 9). `proxy.publicUrl` wins; forwarded headers count only from a trusted peer (attacks.md
  * C34/C35; the same rows through guard.verify are in proxy-trust.test.ts).
  */
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { isGuardError } from '../../src/errors/guard-error.js'
 import { compileTrustedProxies } from '../../src/request/proxy-trust.js'
-import { resolveRequestURL, type RequestURLRules } from '../../src/request/resolve-request-url.js'
+import { readRequestURLParts, resolveRequestURL, type RequestURLRules } from '../../src/request/resolve-request-url.js'
 import type { ForwardedFamily } from '../../src/request/forwarded-elements.js'
 import type { RequestLike } from '../../src/types.js'
 
@@ -84,5 +86,37 @@ describe('resolveRequestURL', () => {
       }
       expect(caught).toMatchObject({ name: 'GuardError', code: 'ERR_REQUEST_INVALID', status: 400 })
     }
+  })
+})
+
+describe('dot segments in the request path', () => {
+  /** The definition, spelled out: some segment, with every `%2e` (any case) read as `.`, is `.` or `..`. */
+  const hasDotSegment = (path: string) =>
+    path.split('/').some((segment) => {
+      const plain = segment.replace(/%2e/gi, '.')
+      return plain === '.' || plain === '..'
+    })
+  /** What `readRequestURLParts` says of a path: accepted, or refused for dot segments (anything else fails the test). */
+  const refusesForDotSegments = (path: string) => {
+    try {
+      readRequestURLParts(`https://api.example${path}?q=1`)
+      return false
+    } catch (error) {
+      if (isGuardError(error) && error.description === 'the request path has dot segments ("." or "..")') return true
+      throw error
+    }
+  }
+
+  it('refuses exactly the paths with a "." or ".." segment, spelled out or percent-encoded in any case', () => {
+    const path = fc.array(fc.constantFrom('/', '.', '%2e', '%2E', '%', '2', 'e', 'E', 'a', '..', '%2e%2e'), { maxLength: 12 }).map((parts) => `/${parts.join('')}`)
+    fc.assert(fc.property(path, (p) => refusesForDotSegments(p) === hasDotSegment(p)), { numRuns: 20_000 })
+  })
+
+  it.each([
+    ['/a/./b', true], ['/a/../b', true], ['/a/%2E%2e/b', true], ['/a/.%2e', true], ['/%2e', true], ['/a/...', false],
+    ['/a/%2e%2e%2e/b', false], ['/a/.b/', false], ['/a/b.', false], ['/a/%2e.x', false], ['/a/%2/e', false], ['/', false], ['/a//b', false],
+  ])('%s: refused for dot segments %s', (path, refused) => {
+    expect(refusesForDotSegments(path)).toBe(refused)
+    expect(hasDotSegment(path)).toBe(refused)
   })
 })
