@@ -58,8 +58,11 @@ function categoryOf(frame: CallFrame): string {
     if (name === 'hash' || name === 'oneShotDigest' || name === 'digest' || name === 'update') return 'hashing'
     return `native: ${name || '(anonymous)'}`
   }
-  const core = /packages\/core\/(?:src|dist)\/(.+?)\.(?:ts|js)$/.exec(url)
+  // Sources are named by module; the built files are bundler chunks (chunk-<hash>.js) whose names say
+  // nothing and change with every build, so the built core is one row (its functions are listed below).
+  const core = /packages\/core\/src\/(.+)\.ts/.exec(url)
   if (core) return `fapi-guard core: ${core[1]}`
+  if (/packages\/core\/dist\//.test(url)) return 'fapi-guard core (built)'
   const adapter = /packages\/(express|fastify|koa|hono)\/(?:src|dist)\//.exec(url)
   if (adapter) return `fapi-guard adapter: ${adapter[1]}`
   const module = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)
